@@ -1,0 +1,1 @@
+"""Pure helpers with no Dagster in them: warehouse IO, working days, identifiers."""

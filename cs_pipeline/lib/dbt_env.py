@@ -1,0 +1,49 @@
+"""Environment for the dbt subprocess: which profile target, and how to reach the warehouse."""
+from __future__ import annotations
+
+from sqlalchemy.engine import make_url
+
+from cs_pipeline.config import Settings
+
+
+def dbt_env(settings: Settings) -> dict[str, str]:
+    url = make_url(settings.warehouse_url)
+    env = {
+        "CS_PIPELINE_AS_AT": settings.as_at.isoformat(),
+        "DO_NOT_TRACK": "1",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    if url.drivername.startswith("duckdb"):
+        env |= {"CS_PIPELINE_DBT_TARGET": "duckdb", "CS_PIPELINE_DUCKDB_PATH": str(url.database)}
+    else:
+        env |= {
+            "CS_PIPELINE_DBT_TARGET": "postgres",
+            "CS_PIPELINE_PG_HOST": url.host or "127.0.0.1",
+            "CS_PIPELINE_PG_PORT": str(url.port or 5432),
+            "CS_PIPELINE_PG_USER": url.username or "postgres",
+            "CS_PIPELINE_PG_PASSWORD": url.password or "",
+            "CS_PIPELINE_PG_DBNAME": url.database or "postgres",
+        }
+    return env
+
+
+def prepare_manifest(project_dir, *, force: bool = False) -> None:
+    """Parse the dbt project so target/manifest.json exists before Dagster loads the dbt assets."""
+    from pathlib import Path
+
+    manifest = Path(project_dir) / "target" / "manifest.json"
+    if manifest.exists() and not force:
+        return
+    import os
+
+    from dbt.cli.main import dbtRunner
+
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    cwd = os.getcwd()
+    try:
+        os.chdir(project_dir)
+        result = dbtRunner().invoke(["parse", "--quiet", "--profiles-dir", str(project_dir)])
+    finally:
+        os.chdir(cwd)
+    if not result.success:
+        raise RuntimeError(f"dbt parse failed for {project_dir}: {result.exception}")

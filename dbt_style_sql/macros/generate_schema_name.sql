@@ -1,0 +1,4 @@
+{#- BI tools and the contracts need the plain schema names (staging, marts ...), not dbt's <target>_<schema>. -#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}{{ target.schema }}{%- else -%}{{ custom_schema_name | trim }}{%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,22 @@
+-- ssd_s47_enquiry: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
+with source as (
+    select * from {{ valid_rows('ssd_s47_enquiry') }}
+),
+
+renamed as (
+    select
+        {{ to_text('s47e_s47_enquiry_id') }} as s47_enquiry_id,
+        {{ to_text('s47e_referral_id') }} as referral_id,
+        {{ to_text('s47e_person_id') }} as person_id,
+        {{ to_date('s47e_s47_start_date') }} as s47_start_date,
+        {{ to_date('s47e_s47_end_date') }} as s47_end_date,
+        {{ to_flag('s47e_s47_nfa') }} as s47_nfa,
+        {{ to_text('s47e_s47_outcome_json') }} as s47_outcome_json,
+        {{ to_text('s47e_s47_completed_by_worker_id') }} as s47_completed_by_worker_id,
+        {{ to_text('s47e_s47_completed_by_team') }} as s47_completed_by_team,
+        _row_key,
+        _extracted_at
+    from source
+)
+
+select * from renamed
