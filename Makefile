@@ -1,0 +1,32 @@
+# The two fresh-machine commands (README): `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export DO_NOT_TRACK := 1
+export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+
+.PHONY: setup manifest demo test ui clean
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed manifest
+
+# dagster-dbt reads dbt_style_sql/target/manifest.json when definitions load.
+manifest: $(VENV)/.installed
+	$(PY) -c "from cs_pipeline.lib.dbt_env import prepare_manifest; prepare_manifest('dbt_style_sql', force=True)"
+
+demo: setup
+	$(PY) -m cs_pipeline.demo
+
+test: setup
+	$(PY) -m pytest -n 2 --dist loadfile
+
+ui: setup
+	$(VENV)/bin/dagster dev -w workspace.yaml
+
+clean:
+	rm -rf data dbt_style_sql/target .dagster_home
