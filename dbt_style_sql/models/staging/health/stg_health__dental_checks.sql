@@ -1,7 +1,7 @@
 -- Health provider extract dental_checks: the latest delivered version of each record_id (raw keeps every
 -- version); rows quarantined by validation are left out before choosing the latest.
 with source as (
-    select * from {{ valid_rows('health_dental_checks') }}
+    select * from {{ valid_rows('health_dental_checks') }} as valid
 ),
 
 latest as (

@@ -1,7 +1,7 @@
 -- Health provider extract immunisations: the latest delivered version of each record_id (raw keeps every
 -- version); rows quarantined by validation are left out before choosing the latest.
 with source as (
-    select * from {{ valid_rows('health_immunisations') }}
+    select * from {{ valid_rows('health_immunisations') }} as valid
 ),
 
 latest as (

@@ -1,7 +1,7 @@
 -- Health provider extract lac_health_assessments: the latest delivered version of each record_id (raw keeps every
 -- version); rows quarantined by validation are left out before choosing the latest.
 with source as (
-    select * from {{ valid_rows('health_lac_health_assessments') }}
+    select * from {{ valid_rows('health_lac_health_assessments') }} as valid
 ),
 
 latest as (

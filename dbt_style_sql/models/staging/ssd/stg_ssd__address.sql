@@ -1,6 +1,6 @@
 -- ssd_address: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_address') }}
+    select * from {{ valid_rows('ssd_address') }} as valid
 ),
 
 renamed as (

@@ -1,6 +1,6 @@
 -- ssd_assessment_factors: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_assessment_factors') }}
+    select * from {{ valid_rows('ssd_assessment_factors') }} as valid
 ),
 
 renamed as (

@@ -1,6 +1,6 @@
 -- ssd_care_leavers: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_care_leavers') }}
+    select * from {{ valid_rows('ssd_care_leavers') }} as valid
 ),
 
 renamed as (

@@ -1,6 +1,6 @@
 -- ssd_cin_assessments: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_cin_assessments') }}
+    select * from {{ valid_rows('ssd_cin_assessments') }} as valid
 ),
 
 renamed as (

@@ -1,6 +1,6 @@
 -- ssd_cin_plans: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_cin_plans') }}
+    select * from {{ valid_rows('ssd_cin_plans') }} as valid
 ),
 
 renamed as (

@@ -1,6 +1,6 @@
 -- ssd_cla_convictions: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_cla_convictions') }}
+    select * from {{ valid_rows('ssd_cla_convictions') }} as valid
 ),
 
 renamed as (

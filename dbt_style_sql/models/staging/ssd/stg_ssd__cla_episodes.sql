@@ -1,6 +1,6 @@
 -- ssd_cla_episodes: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_cla_episodes') }}
+    select * from {{ valid_rows('ssd_cla_episodes') }} as valid
 ),
 
 renamed as (

@@ -1,6 +1,6 @@
 -- ssd_cla_health: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_cla_health') }}
+    select * from {{ valid_rows('ssd_cla_health') }} as valid
 ),
 
 renamed as (

@@ -1,6 +1,6 @@
 -- ssd_cla_reviews: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_cla_reviews') }}
+    select * from {{ valid_rows('ssd_cla_reviews') }} as valid
 ),
 
 renamed as (

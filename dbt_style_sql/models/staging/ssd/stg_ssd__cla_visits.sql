@@ -1,6 +1,6 @@
 -- ssd_cla_visits: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_cla_visits') }}
+    select * from {{ valid_rows('ssd_cla_visits') }} as valid
 ),
 
 renamed as (

@@ -1,6 +1,6 @@
 -- ssd_contacts: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_contacts') }}
+    select * from {{ valid_rows('ssd_contacts') }} as valid
 ),
 
 renamed as (

@@ -1,6 +1,6 @@
 -- ssd_cp_plans: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_cp_plans') }}
+    select * from {{ valid_rows('ssd_cp_plans') }} as valid
 ),
 
 renamed as (

@@ -1,6 +1,6 @@
 -- ssd_cp_reviews: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_cp_reviews') }}
+    select * from {{ valid_rows('ssd_cp_reviews') }} as valid
 ),
 
 renamed as (

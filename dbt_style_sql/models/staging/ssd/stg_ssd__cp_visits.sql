@@ -1,6 +1,6 @@
 -- ssd_cp_visits: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_cp_visits') }}
+    select * from {{ valid_rows('ssd_cp_visits') }} as valid
 ),
 
 renamed as (

@@ -1,6 +1,6 @@
 -- ssd_department: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_department') }}
+    select * from {{ valid_rows('ssd_department') }} as valid
 ),
 
 renamed as (

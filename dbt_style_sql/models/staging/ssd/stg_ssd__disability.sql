@@ -1,6 +1,6 @@
 -- ssd_disability: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_disability') }}
+    select * from {{ valid_rows('ssd_disability') }} as valid
 ),
 
 renamed as (

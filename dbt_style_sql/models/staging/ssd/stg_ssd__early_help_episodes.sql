@@ -1,6 +1,6 @@
 -- ssd_early_help_episodes: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_early_help_episodes') }}
+    select * from {{ valid_rows('ssd_early_help_episodes') }} as valid
 ),
 
 renamed as (

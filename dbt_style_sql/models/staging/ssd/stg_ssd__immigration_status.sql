@@ -1,6 +1,6 @@
 -- ssd_immigration_status: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_immigration_status') }}
+    select * from {{ valid_rows('ssd_immigration_status') }} as valid
 ),
 
 renamed as (

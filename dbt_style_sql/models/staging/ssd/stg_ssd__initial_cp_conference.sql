@@ -1,6 +1,6 @@
 -- ssd_initial_cp_conference: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_initial_cp_conference') }}
+    select * from {{ valid_rows('ssd_initial_cp_conference') }} as valid
 ),
 
 renamed as (

@@ -1,6 +1,6 @@
 -- ssd_involvements: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_involvements') }}
+    select * from {{ valid_rows('ssd_involvements') }} as valid
 ),
 
 renamed as (

@@ -1,6 +1,6 @@
 -- ssd_linked_identifiers: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_linked_identifiers') }}
+    select * from {{ valid_rows('ssd_linked_identifiers') }} as valid
 ),
 
 renamed as (

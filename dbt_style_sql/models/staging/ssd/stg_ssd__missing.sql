@@ -1,6 +1,6 @@
 -- ssd_missing: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_missing') }}
+    select * from {{ valid_rows('ssd_missing') }} as valid
 ),
 
 renamed as (

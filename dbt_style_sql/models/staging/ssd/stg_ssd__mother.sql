@@ -1,6 +1,6 @@
 -- ssd_mother: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_mother') }}
+    select * from {{ valid_rows('ssd_mother') }} as valid
 ),
 
 renamed as (

@@ -1,6 +1,6 @@
 -- ssd_permanence: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_permanence') }}
+    select * from {{ valid_rows('ssd_permanence') }} as valid
 ),
 
 renamed as (

@@ -1,6 +1,6 @@
 -- ssd_person: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_person') }}
+    select * from {{ valid_rows('ssd_person') }} as valid
 ),
 
 renamed as (

@@ -1,6 +1,6 @@
 -- ssd_professionals: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_professionals') }}
+    select * from {{ valid_rows('ssd_professionals') }} as valid
 ),
 
 renamed as (

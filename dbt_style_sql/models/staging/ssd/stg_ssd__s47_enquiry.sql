@@ -1,6 +1,6 @@
 -- ssd_s47_enquiry: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_s47_enquiry') }}
+    select * from {{ valid_rows('ssd_s47_enquiry') }} as valid
 ),
 
 renamed as (

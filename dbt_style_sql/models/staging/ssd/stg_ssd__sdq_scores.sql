@@ -1,6 +1,6 @@
 -- ssd_sdq_scores: renamed (table prefix dropped) and typed; rows quarantined by validation are left out.
 with source as (
-    select * from {{ valid_rows('ssd_sdq_scores') }}
+    select * from {{ valid_rows('ssd_sdq_scores') }} as valid
 ),
 
 renamed as (

@@ -1,0 +1,86 @@
+"""Benchmark: `dbt build` (all staging, intermediate and mart models with their tests) on a synthetic council.
+
+    python benchmarks/bench_dbt.py --scale 1 [--seed 7] [--work DIR] [--engine duckdb|postgres] [--repeat 2]
+
+Generates the council once per (scale, seed) under --work, loads raw/quarantine/calendar/linkage with the marts'
+demo loader (cs_pipeline_tests/marts/demo_loader.py), then times `dbt build` as the pipeline runs it (a subprocess
+with dbt_env). Prints wall time per run (the first run parses the project; later runs use partial parsing), dbt's
+own execution time, peak memory of the dbt process and mart row counts. Targets: scale 1 <= 20 s, scale 150 <= 5 min.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from cs_pipeline.lib.warehouse import Warehouse  # noqa: E402
+from cs_pipeline_tests.marts.demo_loader import generate_council, load_council  # noqa: E402
+from cs_pipeline_tests.marts.warehouse_fixture import fresh_postgres_database, run_dbt  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/cs_pipeline_bench"))
+    parser.add_argument("--engine", choices=["duckdb", "postgres"], default="duckdb")
+    parser.add_argument("--pg-admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=None, help="override the profile's dbt threads")
+    args = parser.parse_args(argv)
+
+    council = args.work / f"council_s{args.scale:g}_seed{args.seed}"
+    t0 = time.perf_counter()
+    manifest = generate_council(council, args.scale, args.seed)
+    print(f"council scale {args.scale:g}: ready in {time.perf_counter() - t0:.1f} s")
+    if args.engine == "duckdb":
+        db = args.work / f"warehouse_s{args.scale:g}.duckdb"
+        db.unlink(missing_ok=True)
+        url = f"duckdb:///{db}"
+    else:
+        url = fresh_postgres_database(args.pg_admin_url, f"cs_bench_s{int(args.scale)}")
+    t0 = time.perf_counter()
+    load_council(council, url)
+    print(f"load raw/quarantine/calendar/linkage: {time.perf_counter() - t0:.1f} s")
+
+    as_at = dt.date.fromisoformat(manifest["as_at"])
+    results = []
+    for run in range(1, args.repeat + 1):
+        t0 = time.perf_counter()
+        extra = ["--threads", str(args.threads)] if args.threads else []
+        result = run_dbt(url, as_at, "build", *extra)
+        wall = time.perf_counter() - t0
+        if result.returncode != 0:
+            print(result.stdout[-4000:])
+            return 1
+        found = re.search(r"in 0 hours (\d+) minutes and ([\d.]+) seconds", result.stdout)
+        dbt_seconds = int(found.group(1)) * 60 + float(found.group(2)) if found else float("nan")
+        summary = re.search(r"Done\. (.*)", result.stdout)
+        results.append(wall)
+        print(f"dbt build run {run}: wall {wall:.1f} s, dbt execution {dbt_seconds:.1f} s"
+              f" ({summary.group(1).strip() if summary else ''})")
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak memory of a dbt process: {peak_mb:.0f} MB")
+    wh = Warehouse(url)
+    counts = {t: wh.row_count("marts", t) for t in wh.tables("marts")}
+    print("mart rows:", json.dumps(counts))
+    iha = wh.query_frame("select outcome from marts.iha_timeliness where period_of_care_start >= :s",
+                         s=dt.date.fromisoformat(manifest["period_start"]))
+    due = iha[iha["outcome"].isin(["on_time", "late", "overdue"])]
+    print(f"IHA on time (periods in the data window): {(due['outcome'] == 'on_time').mean():.3f} of {len(due)}"
+          f" (configured {manifest['settings']['iha_on_time_rate']})")
+    target = 20 if args.scale <= 1 else 300
+    best = min(results)
+    print(f"best wall {best:.1f} s vs target {target} s: {'OK' if best <= target else 'OVER'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

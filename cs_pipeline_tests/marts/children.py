@@ -1,0 +1,385 @@
+"""Hand-built children for the timeliness marts, each with the answer worked out by hand (see the tests).
+
+As-at date 2026-03-31 (a Tuesday). Working days are Monday-Friday less England bank holidays; the start day is
+day 0. Comments give the hand count for each due date.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+AS_AT = dt.date(2026, 3, 31)
+
+
+class Council:
+    """Collects raw rows per table, with simple ids."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, list[dict]] = defaultdict(list)
+        self.links: dict[str, list[dict]] = defaultdict(list)
+        self._ids: dict[str, int] = defaultdict(int)
+
+    def _id(self, prefix: str) -> str:
+        self._ids[prefix] += 1
+        return f"{prefix}{self._ids[prefix]:03d}"
+
+    def person(self, pid: str, dob: str, sex: str = "M", ethnicity: str = "WBRI") -> None:
+        self.tables["ssd_person"].append(
+            {"pers_person_id": pid, "pers_dob": dob, "pers_sex": sex, "pers_ethnicity": ethnicity,
+             "pers_forename": "Test", "pers_surname": "Child", "pers_common_child_id": None}
+        )
+
+    def episode(self, pid: str, start: str, rne: str, ceased: str | None = None, cla_id: str | None = None,
+                placement_id: str | None = None) -> None:
+        self.tables["ssd_cla_episodes"].append(
+            {"clae_cla_episode_id": self._id("E"), "clae_person_id": pid, "clae_cla_episode_start_date": start,
+             "clae_cla_episode_start_reason": rne, "clae_cla_episode_ceased_date": ceased,
+             "clae_cla_episode_ceased_reason": "E11" if ceased else None, "clae_cla_id": cla_id or f"CLA-{pid}",
+             "clae_cla_placement_id": placement_id, "clae_entered_care_date": start}
+        )
+
+    def legal_status(self, pid: str, status: str, start: str, end: str | None = None) -> None:
+        self.tables["ssd_legal_status"].append(
+            {"lega_legal_status_id": self._id("L"), "lega_person_id": pid, "lega_legal_status": status,
+             "lega_legal_status_start_date": start, "lega_legal_status_end_date": end}
+        )
+
+    def placement(self, pid: str, start: str, ptype: str, end: str | None = None, urn: str | None = None,
+                  distance: str | None = "3.5", cla_id: str | None = None) -> None:
+        self.tables["ssd_cla_placement"].append(
+            {"clap_cla_placement_id": self._id("P"), "clap_person_id": pid, "clap_cla_placement_start_date": start,
+             "clap_cla_placement_type": ptype, "clap_cla_placement_end_date": end, "clap_cla_placement_urn": urn,
+             "clap_cla_placement_distance": distance, "clap_cla_id": cla_id or f"CLA-{pid}"}
+        )
+
+    def cla_health(self, pid: str, kind: str, date: str, status: str = "Completed") -> None:
+        self.tables["ssd_cla_health"].append(
+            {"clah_health_check_id": self._id("H"), "clah_person_id": pid, "clah_health_check_type": kind,
+             "clah_health_check_date": date, "clah_health_check_status": status}
+        )
+
+    def provider_assessment(self, pid: str | None, kind: str, status: str, assessment: str | None = None,
+                            appointment: str | None = None, request: str | None = None) -> None:
+        record_id = self._id("HA")
+        self.tables["health_lac_health_assessments"].append(
+            {"record_id": record_id, "nhs_number": "9990000018", "assessment_type": kind, "status": status,
+             "assessment_date": assessment, "appointment_date": appointment, "request_received_date": request,
+             "given_name": "Test", "family_name": "Child", "date_of_birth": "2015-01-01"}
+        )
+        self.links["health_record_link"].append(
+            {"file_kind": "lac_health_assessments", "record_id": record_id, "health_patient_key": f"HP-{pid}",
+             "person_id": pid}
+        )
+
+    def provider_dental(self, pid: str, date: str) -> None:
+        record_id = self._id("DC")
+        self.tables["health_dental_checks"].append({"record_id": record_id, "check_date": date})
+        self.links["health_record_link"].append(
+            {"file_kind": "dental_checks", "record_id": record_id, "health_patient_key": f"HP-{pid}",
+             "person_id": pid}
+        )
+
+    def review(self, pid: str, date: str, cancelled: str = "N", cla_id: str | None = None) -> None:
+        self.tables["ssd_cla_reviews"].append(
+            {"clar_cla_review_id": self._id("R"), "clar_cla_id": cla_id or f"CLA-{pid}", "clar_cla_review_date": date,
+             "clar_cla_review_cancelled": cancelled}
+        )
+
+    def cla_visit(self, pid: str, date: str, seen: str = "Y") -> None:
+        self.tables["ssd_cla_visits"].append(
+            {"clav_cla_visit_id": self._id("V"), "clav_person_id": pid, "clav_cla_id": f"CLA-{pid}",
+             "clav_cla_visit_date": date, "clav_cla_visit_seen": seen}
+        )
+
+    def immigration(self, pid: str, status: str, start: str) -> None:
+        self.tables["ssd_immigration_status"].append(
+            {"immi_immigration_status_id": self._id("I"), "immi_person_id": pid, "immi_immigration_status": status,
+             "immi_immigration_status_start_date": start}
+        )
+
+    def involvement(self, pid: str, team: str, start: str, end: str | None = None) -> None:
+        self.tables["ssd_involvements"].append(
+            {"invo_involvements_id": self._id("INV"), "invo_person_id": pid, "invo_professional_id": "W01",
+             "invo_professional_team": team, "invo_involvement_start_date": start,
+             "invo_involvement_end_date": end}
+        )
+
+    def referral(self, pid: str, rid: str, date: str, close: str | None = None, team: str | None = None) -> None:
+        self.tables["ssd_cin_episodes"].append(
+            {"cine_referral_id": rid, "cine_person_id": pid, "cine_referral_date": date, "cine_close_date": close,
+             "cine_referral_nfa": "N", "cine_referral_team": team}
+        )
+
+    def assessment(self, pid: str, aid: str, rid: str, start: str, auth: str | None = None,
+                   team: str | None = None) -> None:
+        self.tables["ssd_cin_assessments"].append(
+            {"cina_assessment_id": aid, "cina_person_id": pid, "cina_referral_id": rid,
+             "cina_assessment_start_date": start, "cina_assessment_auth_date": auth, "cina_assessment_team": team}
+        )
+
+    def s47(self, pid: str, sid: str, start: str, end: str | None = None, nfa: str = "N") -> None:
+        self.tables["ssd_s47_enquiry"].append(
+            {"s47e_s47_enquiry_id": sid, "s47e_person_id": pid, "s47e_s47_start_date": start,
+             "s47e_s47_end_date": end, "s47e_s47_nfa": nfa}
+        )
+
+    def icpc(self, pid: str, iid: str, sid: str, date: str, plan_id: str | None = None,
+             transfer_in: str = "N") -> None:
+        self.tables["ssd_initial_cp_conference"].append(
+            {"icpc_icpc_id": iid, "icpc_person_id": pid, "icpc_s47_enquiry_id": sid, "icpc_icpc_date": date,
+             "icpc_cp_plan_id": plan_id, "icpc_icpc_transfer_in": transfer_in}
+        )
+
+    def cp_plan(self, pid: str, plan_id: str, start: str, end: str | None = None, icpc_id: str | None = None) -> None:
+        self.tables["ssd_cp_plans"].append(
+            {"cppl_cp_plan_id": plan_id, "cppl_person_id": pid, "cppl_cp_plan_start_date": start,
+             "cppl_cp_plan_end_date": end, "cppl_icpc_id": icpc_id, "cppl_cp_plan_initial_category": "NEG"}
+        )
+
+    def cp_review(self, pid: str, plan_id: str, date: str) -> None:
+        self.tables["ssd_cp_reviews"].append(
+            {"cppr_cp_review_id": self._id("CPR"), "cppr_person_id": pid, "cppr_cp_plan_id": plan_id,
+             "cppr_cp_review_date": date}
+        )
+
+    def cp_visit(self, pid: str, plan_id: str, date: str, seen: str = "Y") -> None:
+        self.tables["ssd_cp_visits"].append(
+            {"cppv_cp_visit_id": self._id("CPV"), "cppv_person_id": pid, "cppv_cp_plan_id": plan_id,
+             "cppv_cp_visit_date": date, "cppv_cp_visit_seen": seen}
+        )
+
+    def care_leaver(self, pid: str, review: str, eligibility: str = "Former Relevant") -> None:
+        self.tables["ssd_care_leavers"].append(
+            {"clea_table_id": self._id("CL"), "clea_person_id": pid, "clea_pathway_plan_review_date": review,
+             "clea_care_leaver_eligibility": eligibility}
+        )
+
+
+def build_council() -> Council:
+    c = Council()
+    c.tables["ssd_department"] += [
+        {"dept_team_id": "T1", "dept_team_name": "Children in Care 1"},
+        {"dept_team_id": "T2", "dept_team_name": "Assessment"},
+    ]
+    c.tables["ssd_professionals"].append(
+        {"prof_professional_id": "W01", "prof_professional_name": "Not Exported", "prof_professional_job_title":
+         "Social Worker", "prof_professional_department": "T1", "prof_professional_caseload": "14"}
+    )
+
+    # C001 entered care Fri 19 Dec 2025 (worked example): 20 wd -> Wed 21 Jan 2026 (25/26 Dec, 1 Jan are holidays).
+    # Provider IHA on the due date (on time, 20 wd); the case-management record says 23 Jan: provider wins.
+    # Under 5 at the IHA -> RHA due 6 months later, 21 Jul 2026 (not yet due).
+    c.person("C001", "2022-03-01")
+    c.episode("C001", "2025-12-19", "S")
+    c.legal_status("C001", "C2", "2025-12-19")
+    c.placement("C001", "2025-12-19", "U3")  # no visits: first visit due 26 Dec 2025 -> overdue
+    c.provider_assessment("C001", "IHA", "COMPLETED", assessment="2026-01-21", request="2025-12-22")
+    c.cla_health("C001", "Initial Health Assessment", "2026-01-23")
+    c.provider_dental("C001", "2025-06-01")
+    c.involvement("C001", "T1", "2025-12-01")
+
+    # C002 entered care Sat 1 Mar 2025 (weekend): Mon 3 Mar is day 1 -> day 20 is Fri 28 Mar 2025.
+    # Only a case-management IHA, Mon 31 Mar 2025 -> late, 21 wd, evidence case_management.
+    c.person("C002", "2012-05-05")
+    c.episode("C002", "2025-03-01", "S")
+    c.legal_status("C002", "C2", "2025-03-01")
+    c.cla_health("C002", "Initial Health Assessment", "2025-03-31")
+
+    # C003 entered Mon 12 Sep 2022; Mon 19 Sep 2022 (the Queen's funeral) is a holiday -> due Tue 11 Oct 2022.
+    # IHA on 11 Oct -> on time with 20 wd (without the holiday it would have been late).
+    c.person("C003", "2010-01-10")
+    c.episode("C003", "2022-09-12", "S", ceased="2023-01-31")
+    c.legal_status("C003", "C2", "2022-09-12")
+    c.provider_assessment("C003", "IHA", "COMPLETED", assessment="2022-10-11")
+
+    # C004 entered Tue 2 May 2023; Mon 8 May (coronation) and Mon 29 May (spring) are holidays -> due Thu 1 Jun 2023.
+    # No IHA, still in care -> overdue.
+    c.person("C004", "2011-02-02")
+    c.episode("C004", "2023-05-02", "S")
+    c.legal_status("C004", "C2", "2023-05-02")
+
+    # C005 entered Wed 7 Jan 2026, IHA the same day -> on time, 0 working days.
+    c.person("C005", "2013-03-03")
+    c.episode("C005", "2026-01-07", "S")
+    c.legal_status("C005", "C2", "2026-01-07")
+    c.provider_assessment("C005", "IHA", "COMPLETED", assessment="2026-01-07")
+
+    # C006 entered Mon 2 Feb 2026 (due Mon 2 Mar 2026), left care Fri 13 Feb without an IHA -> excluded.
+    c.person("C006", "2014-04-04")
+    c.episode("C006", "2026-02-02", "S", ceased="2026-02-13")
+    c.legal_status("C006", "V2", "2026-02-02")
+
+    # C007 entered Mon 5 Jan 2026 (due Mon 2 Feb 2026), left care 27 Feb without an IHA -> overdue (a failure).
+    c.person("C007", "2014-05-05")
+    c.episode("C007", "2026-01-05", "S", ceased="2026-02-27")
+    c.legal_status("C007", "V2", "2026-01-05")
+
+    # C019 entered Mon 5 Jan 2026 (due Mon 2 Feb), IHA Fri 9 Jan (4 wd), left care Fri 23 Jan, before the due date:
+    # excluded (ceased care before due) even though the IHA was done; the date is still shown.
+    c.person("C019", "2013-01-19")
+    c.episode("C019", "2026-01-05", "S", ceased="2026-01-23")
+    c.legal_status("C019", "C2", "2026-01-05")
+    c.provider_assessment("C019", "IHA", "COMPLETED", assessment="2026-01-09")
+
+    # C008 short break (legal status V3) from Mon 2 Feb 2026 -> IHA, reviews and visits excluded (short_break).
+    c.person("C008", "2012-06-06")
+    c.episode("C008", "2026-02-02", "S")
+    c.legal_status("C008", "V3", "2026-02-02")
+    c.placement("C008", "2026-02-02", "U3")
+
+    # C009 had a (review) health assessment on 10 Nov 2025, entered care Mon 12 Jan 2026 -> excluded
+    # (assessment in the 3 months before entry); the RHA chain starts at 10 Nov 2025 -> 12 months -> 10 Nov 2026.
+    c.person("C009", "2012-07-07")
+    c.provider_assessment("C009", "RHA", "COMPLETED", assessment="2025-11-10")
+    c.episode("C009", "2026-01-12", "S")
+    c.legal_status("C009", "C2", "2026-01-12")
+
+    # C010 entered Wed 1 Oct 2025, the young person declined the IHA (appointment 20 Oct) -> excluded (refused).
+    c.person("C010", "2009-08-08")
+    c.episode("C010", "2025-10-01", "S")
+    c.legal_status("C010", "C2", "2025-10-01")
+    c.provider_assessment("C010", "IHA", "DECLINED", appointment="2025-10-20")
+
+    # C011 re-entry. Period 1: Mon 3 Jun 2024 -> due Mon 1 Jul 2024; IHA 20 Jun 2024 (13 wd) on time; left 31 Jul
+    # 2024 -> the RHA due 20 Jun 2025 is excluded (ceased care before due).
+    # Period 2 (RNE S again): Mon 1 Sep 2025 -> due Mon 29 Sep 2025; case-management IHA Mon 6 Oct 2025 -> late,
+    # 25 wd. A placement change (RNE P) on 3 Nov 2025 does not start a new period. RHA due 6 Oct 2026.
+    c.person("C011", "2012-09-09")
+    c.episode("C011", "2024-06-03", "S", ceased="2024-07-31", cla_id="CLA-C011-1")
+    c.legal_status("C011", "C2", "2024-06-03")
+    c.provider_assessment("C011", "IHA", "COMPLETED", assessment="2024-06-20")
+    c.episode("C011", "2025-09-01", "S", cla_id="CLA-C011-2")
+    c.episode("C011", "2025-11-03", "P", cla_id="CLA-C011-2")
+    c.cla_health("C011", "IHA", "2025-10-06")
+
+    # C012 entered Mon 2 Jun 2025 -> due Mon 30 Jun 2025; not brought to the 20 Jun appointment; IHA Tue 15 Jul
+    # 2025 -> late (31 wd) and was_not_brought.
+    c.person("C012", "2015-10-10")
+    c.episode("C012", "2025-06-02", "S")
+    c.legal_status("C012", "C2", "2025-06-02")
+    c.provider_assessment("C012", "IHA", "WAS_NOT_BROUGHT", appointment="2025-06-20")
+    c.provider_assessment("C012", "IHA", "COMPLETED", assessment="2025-07-15")
+
+    # C013 UASC, placed 45 miles away, entered Tue 3 Mar 2026 -> due Tue 31 Mar 2026 = the as-at date -> not yet
+    # due. A completed IHA on an unlinked health record (person unknown) does not count.
+    c.person("C013", "2009-11-11")
+    c.episode("C013", "2026-03-03", "S")
+    c.legal_status("C013", "V2", "2026-03-03")
+    c.immigration("C013", "UASC", "2026-03-03")
+    c.placement("C013", "2026-03-03", "K2", distance="45.0")
+    c.provider_assessment(None, "IHA", "COMPLETED", assessment="2026-03-10")
+
+    # C014 entered Mon 14 Apr 2025; Good Friday 18 Apr, Easter Monday 21 Apr and Mon 5 May are holidays -> due
+    # Thu 15 May 2025. IHA Fri 16 May -> late, 21 wd.
+    c.person("C014", "2013-12-12")
+    c.episode("C014", "2025-04-14", "S")
+    c.legal_status("C014", "C2", "2025-04-14")
+    c.provider_assessment("C014", "IHA", "COMPLETED", assessment="2025-05-16")
+
+    # C016 reviews, RHAs and month-end clamping. Entered Mon 7 Aug 2023 -> first review due Tue 5 Sep 2023
+    # (Mon 28 Aug is a holiday). Reviews: Thu 31 Aug 2023 (on time, 17 wd); 2nd due 31 Aug + 3 months = 30 Nov 2023,
+    # held 30 Nov (on time); 3rd due 30 May 2024, held early 15 Mar 2024 (on time, resets the chain); 4th due
+    # 15 Sep 2024, held 20 Sep (late); 5th due 20 Mar 2025, held 20 Mar (on time); 6th due 20 Sep 2025: only a
+    # cancelled review (1 Sep 2025) -> overdue.
+    # Health: dob 31 Mar 2020 (5 on 31 Mar 2025). IHA 31 Aug 2023 (on time). RHA 1 due 31 Aug 2023 + 6 = 29 Feb 2024
+    # (leap year clamp), held 29 Feb (on time); RHA 2 due 29 Aug 2024, held 2 Sep (late); RHA 3 due 2 Mar 2025
+    # (still under 5 on 2 Sep 2024), case-management record 20 Feb 2025 (on time); RHA 4 due 20 Aug 2025 (under 5
+    # on 20 Feb 2025), held early 1 Aug 2025 (on time); RHA 5: aged 5 on 1 Aug 2025 -> 12 months -> 1 Aug 2026.
+    c.person("C016", "2020-03-31", sex="F")
+    c.episode("C016", "2023-08-07", "S")
+    c.legal_status("C016", "C2", "2023-08-07")
+    for day in ("2023-08-31", "2023-11-30", "2024-03-15", "2024-09-20", "2025-03-20"):
+        c.review("C016", day)
+    c.review("C016", "2025-09-01", cancelled="Y")
+    c.provider_assessment("C016", "IHA", "COMPLETED", assessment="2023-08-31")
+    c.provider_assessment("C016", "RHA", "COMPLETED", assessment="2024-02-29")
+    c.provider_assessment("C016", "RHA", "COMPLETED", assessment="2024-09-02")
+    c.cla_health("C016", "Review Health Assessment", "2025-02-20")
+    c.provider_assessment("C016", "RHA", "COMPLETED", assessment="2025-08-01")
+    c.cla_health("C016", "Review Health Assessment", "2025-08-03")  # same assessment as the provider's 1 Aug
+    c.cla_health("C016", "Dental Check", "2024-12-01")
+
+    # C017 visits. Entered Mon 6 Jan 2025, placement U3 (URN1). Visits (seen): Fri 10 Jan (due 13 Jan, on time);
+    # 21 Feb (due 10 Jan + 42 = 21 Feb, on time); 1 Mar not seen (does not count); 10 Apr (due 4 Apr, late).
+    # Hospital T1 20-25 Apr, back with URN1 25 Apr: same chain. 20 May (due 22 May, on time).
+    # Move to U1 placement (URN2) 2 Jun 2025: new chain; the old chain's next visit (due 1 Jul) -> excluded.
+    # New chain: 9 Jun (due 9 Jun, on time); 15 Jul (due 21 Jul, on time); then due 26 Aug, none -> overdue.
+    c.person("C017", "2016-01-15")
+    c.episode("C017", "2025-01-06", "S")
+    c.legal_status("C017", "C2", "2025-01-06")
+    c.placement("C017", "2025-01-06", "U3", end="2025-04-20", urn="URN1")
+    c.placement("C017", "2025-04-20", "T1", end="2025-04-25", urn="HOSP")
+    c.placement("C017", "2025-04-25", "U3", end="2025-06-02", urn="URN1")
+    c.placement("C017", "2025-06-02", "U1", urn="URN2")
+    for day, seen in (("2025-01-10", "Y"), ("2025-02-21", "Y"), ("2025-03-01", "N"), ("2025-04-10", "Y"),
+                      ("2025-05-20", "Y"), ("2025-06-09", "Y"), ("2025-07-15", "Y")):
+        c.cla_visit("C017", day, seen)
+
+    # C018 long-term placement (U1) from Mon 8 Jan 2024. Visits: 12 Jan 2024 (due 15 Jan, on time); 30 Dec 2024
+    # (due 23 Feb 2024, late); 7 Feb 2025 (previous visit in the first year -> 6 weeks -> due 10 Feb, on time);
+    # 7 May 2025 (after the first year, long-term -> 3 months -> due 7 May, on time); next due 7 Aug 2025 -> overdue.
+    c.person("C018", "2012-02-20")
+    c.episode("C018", "2024-01-08", "S")
+    c.legal_status("C018", "C2", "2024-01-08")
+    c.placement("C018", "2024-01-08", "U1", urn="URN3")
+    for day in ("2024-01-12", "2024-12-30", "2025-02-07", "2025-05-07"):
+        c.cla_visit("C018", day)
+
+    # C020 referral Thu 1 May 2025, assessment started Tue 6 May, authorised Mon 7 Jul 2025.
+    # WT clock: 1 May + 45 wd = Mon 7 Jul (worked example) -> on time, 45 wd.
+    # DfE clock: 6 May + 45 wd = Wed 9 Jul -> on time, 43 wd.
+    c.person("C020", "2018-01-01")
+    c.referral("C020", "REF20", "2025-05-01", team="T2")
+    c.assessment("C020", "A20", "REF20", "2025-05-06", auth="2025-07-07", team="T2")
+
+    # C021 referral and assessment start Mon 3 Nov 2025, still open: 45 wd (Christmas, Boxing Day, New Year) ->
+    # due Thu 8 Jan 2026 -> overdue on both clocks.
+    c.person("C021", "2018-02-02")
+    c.referral("C021", "REF21", "2025-11-03", team="T2")
+    c.assessment("C021", "A21", "REF21", "2025-11-03", team="T2")
+
+    # C022 referral 5 Jan 2026, assessment started 6 Jan, case closed 20 Jan with no authorisation -> excluded.
+    c.person("C022", "2018-03-03")
+    c.referral("C022", "REF22", "2026-01-05", close="2026-01-20", team="T2")
+    c.assessment("C022", "A22", "REF22", "2026-01-06", team="T2")
+
+    # C023 S47 started Mon 14 Apr 2025 -> 15 wd (Easter, early May) -> due Thu 8 May 2025 (worked example);
+    # ICPC 8 May -> on time, 15 wd. Plan CP23 from 8 May 2025, open. Reviews: 1st due 8 Aug 2025, held early
+    # 1 Aug (on time); 2nd due 1 Feb 2026 (from the actual date), held 3 Feb (late); 3rd due 3 Aug 2026 (not yet
+    # due). No visits: first visit due 22 May 2025 -> overdue.
+    c.person("C023", "2019-04-04")
+    c.s47("C023", "S23", "2025-04-14", end="2025-05-08")
+    c.icpc("C023", "IC23", "S23", "2025-05-08", plan_id="CP23")
+    c.cp_plan("C023", "CP23", "2025-05-08", icpc_id="IC23")
+    c.cp_review("C023", "CP23", "2025-08-01")
+    c.cp_review("C023", "CP23", "2026-02-03")
+
+    # C024 plan CP24 Thu 8 May 2025 - 20 Jun 2025. Visits: 22 May (due 22 May: 10 wd, on time); 10 Jun (due Fri
+    # 6 Jun, spring holiday 26 May -> late); next due Tue 24 Jun, plan ended 20 Jun -> excluded. Review due 8 Aug
+    # 2025 -> excluded (plan ended). Its S47 (2 Jun 2025) went to a transfer-in conference -> excluded.
+    c.person("C024", "2019-05-05")
+    c.cp_plan("C024", "CP24", "2025-05-08", end="2025-06-20")
+    c.cp_visit("C024", "CP24", "2025-05-22")
+    c.cp_visit("C024", "CP24", "2025-06-10")
+    c.s47("C024", "S24", "2025-06-02", end="2025-06-10")
+    c.icpc("C024", "IC24", "S24", "2025-06-10", transfer_in="Y")
+
+    # C025 S47 Mon 2 Mar 2026, open, no ICPC: due Mon 23 Mar 2026 -> overdue.
+    # C026 S47 5 Jan 2026 ended NFA 20 Jan with no ICPC -> excluded (not required).
+    # C027 S47 15 Sep 2025 whose only ICPC is dated before it (10 Sep) -> excluded.
+    c.person("C025", "2017-06-06")
+    c.s47("C025", "S25", "2026-03-02")
+    c.person("C026", "2017-07-07")
+    c.s47("C026", "S26", "2026-01-05", end="2026-01-20", nfa="Y")
+    c.person("C027", "2017-08-08")
+    c.s47("C027", "S27", "2025-09-15", end="2025-10-01")
+    c.icpc("C027", "IC27", "S27", "2025-09-10")
+
+    # C030 care leaver: pathway plan reviews 15 Jan 2025 and 1 Aug 2025 -> 1st item due 15 Jul 2025, late;
+    # 2nd due 1 Feb 2026, none -> overdue. C031: review Sun 31 Aug 2025 -> due 28 Feb 2026 (clamped) -> overdue.
+    c.person("C030", "2006-01-20")
+    c.care_leaver("C030", "2025-01-15")
+    c.care_leaver("C030", "2025-08-01")
+    c.person("C031", "2006-02-20")
+    c.care_leaver("C031", "2025-08-31", eligibility="Relevant")
+    return c

@@ -1,0 +1,173 @@
+"""Build a small warehouse for the timeliness marts and run the real dbt project over it.
+
+The fixture writes what the earlier stages would have written: `raw.*` (every SSD / health contract column as TEXT,
+plus load metadata), empty `quarantine.*` tables, `staging.dim_calendar` and `linkage.*`. Then `dbt build` runs as a
+subprocess with the environment `cs_pipeline.lib.dbt_env.dbt_env` gives, exactly as the Dagster asset runs it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from cs_pipeline.config import PROJECT_ROOT, Settings
+from cs_pipeline.lib.dbt_env import dbt_env
+from cs_pipeline.lib.ssd_schema import ssd_tables
+from cs_pipeline.lib.warehouse import Warehouse
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_style_sql"
+
+HEALTH_COLUMNS = {
+    "health_lac_health_assessments": [
+        "record_id", "nhs_number", "given_name", "family_name", "date_of_birth", "sex", "postcode", "la_child_id",
+        "assessment_type", "request_received_date", "appointment_date", "assessment_date", "report_sent_date",
+        "status", "practitioner_type", "provider_code",
+    ],
+    "health_immunisations": [
+        "record_id", "nhs_number", "given_name", "family_name", "date_of_birth", "sex", "postcode", "status_date",
+        "up_to_date",
+    ],
+    "health_dental_checks": [
+        "record_id", "nhs_number", "given_name", "family_name", "date_of_birth", "sex", "postcode", "check_date",
+    ],
+}
+SSD_META = ["_row_key", "_source", "_extracted_at", "_load_id"]
+HEALTH_META = ["_row_key", "_file", "_file_date", "_row_number", "_extracted_at", "_load_id"]
+QUARANTINE_META = ["_row_key", "rule_id", "message", "run_id", "quarantined_at"]
+LINK_COLUMNS = {
+    "child_link": ["person_id", "nhs_number", "method", "match_probability", "model_version"],
+    "health_record_link": ["file_kind", "record_id", "health_patient_key", "person_id"],
+}
+
+
+def raw_columns() -> dict[str, list[str]]:
+    """Raw table name -> its contract columns (without load metadata)."""
+    cols = {name: [c.name for c in columns] for name, columns in ssd_tables().items()}
+    cols.update(HEALTH_COLUMNS)
+    return cols
+
+
+def calendar_frame(start: dt.date, end: dt.date) -> pd.DataFrame:
+    """staging.dim_calendar: the lib builder when the extraction stage provides it, else the same rule here."""
+    try:
+        from cs_pipeline.lib import working_days  # written by the extraction stage
+
+        for name in ("build_calendar", "calendar_frame", "england_calendar", "working_day_calendar"):
+            builder = getattr(working_days, name, None)
+            if builder is not None:
+                return builder(start, end)
+    except ImportError:
+        pass
+    import holidays
+
+    years = range(start.year, end.year + 1)
+    bank = holidays.country_holidays("GB", subdiv="ENG", years=years)
+    rows, index = [], 0
+    day = start
+    while day <= end:
+        working = day.isoweekday() <= 5 and day not in bank
+        index += 1 if working else 0
+        rows.append(
+            {
+                "calendar_date": day,
+                "is_working_day": working,
+                "working_day_index": index,
+                "bank_holiday_name": bank.get(day),
+                "year": day.year,
+                "month": day.month,
+                "month_start": day.replace(day=1),
+                "iso_dow": day.isoweekday(),
+            }
+        )
+        day += dt.timedelta(days=1)
+    return pd.DataFrame(rows)
+
+
+CALENDAR_TYPES = {
+    "calendar_date": "DATE",
+    "is_working_day": "BOOLEAN",
+    "working_day_index": "INTEGER",
+    "bank_holiday_name": "TEXT",
+    "year": "INTEGER",
+    "month": "INTEGER",
+    "month_start": "DATE",
+    "iso_dow": "INTEGER",
+}
+
+
+def _text_frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame([{c: row.get(c) for c in columns} for row in rows], columns=columns)
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def load_warehouse(
+    url: str,
+    tables: dict[str, list[dict]],
+    links: dict[str, list[dict]] | None = None,
+    calendar: tuple[dt.date, dt.date] = (dt.date(2015, 1, 1), dt.date(2030, 12, 31)),
+) -> None:
+    """Write raw.* (rows given per table; every other table empty), quarantine.*, staging.dim_calendar, linkage.*."""
+    wh = Warehouse(url)
+    extracted = "2026-04-01T02:00:00"
+    for table, columns in raw_columns().items():
+        is_health = table.startswith("health_")
+        meta = HEALTH_META if is_health else SSD_META
+        rows = []
+        for number, row in enumerate(tables.get(table, []), start=1):
+            row = {k: (None if v is None else str(v)) for k, v in row.items()}
+            if is_health:
+                row.setdefault("_file", f"{table.removeprefix('health_')}_20260401.csv")
+                row.setdefault("_file_date", "2026-04-01")
+                row.setdefault("_row_number", str(number))
+                row.setdefault("_row_key", f"{row['_file']}#{number}")
+            else:
+                row.setdefault("_row_key", str(number))
+                row.setdefault("_source", "fixture")
+            row.setdefault("_extracted_at", extracted)
+            row.setdefault("_load_id", "fixture")
+            rows.append(row)
+        unknown = {k for r in tables.get(table, []) for k in r} - set(columns) - set(meta)
+        if unknown:
+            raise ValueError(f"{table}: unknown columns {sorted(unknown)}")
+        all_columns = columns + meta
+        wh.replace_table("raw", table, [_text_frame(rows, all_columns)], {c: "TEXT" for c in all_columns})
+        q_columns = QUARANTINE_META + columns
+        wh.replace_table("quarantine", table, [_text_frame([], q_columns)], {c: "TEXT" for c in q_columns})
+    wh.replace_table("staging", "dim_calendar", [calendar_frame(*calendar)], CALENDAR_TYPES)
+    links = links or {}
+    for table, columns in LINK_COLUMNS.items():
+        wh.replace_table("linkage", table, [_text_frame(links.get(table, []), columns)], {c: "TEXT" for c in columns})
+
+
+def run_dbt(url: str, as_at: dt.date, *args: str) -> subprocess.CompletedProcess:
+    """`dbt build` (or the given command) against the warehouse at url, as the pipeline runs it."""
+    settings = Settings.from_env({"CS_PIPELINE_WAREHOUSE_URL": url, "CS_PIPELINE_AS_AT": as_at.isoformat()})
+    env = {**os.environ, **dbt_env(settings)}
+    dbt = Path(sys.executable).parent / "dbt"
+    command = [str(dbt) if dbt.exists() else "dbt", *(args or ("build",)), "--profiles-dir", "."]
+    # compiled state and logs outside the project, one folder per engine, so builds never share them
+    work = Path(tempfile.gettempdir()) / "cs_pipeline_marts_dbt" / dbt_env(settings)["CS_PIPELINE_DBT_TARGET"]
+    command += ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
+
+
+def read_table(url: str, schema: str, table: str, order_by: str | None = None) -> pd.DataFrame:
+    wh = Warehouse(url)
+    sql = f'select * from "{schema}"."{table}"' + (f" order by {order_by}" if order_by else "")
+    return wh.query_frame(sql)
+
+
+def fresh_postgres_database(admin_url: str, name: str) -> str:
+    """Drop and create a database; return its URL."""
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)

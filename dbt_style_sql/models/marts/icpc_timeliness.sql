@@ -1,0 +1,78 @@
+-- Initial child protection conferences: strategy discussion that started the S47 (S47 start date, day 0) -> ICPC date,
+-- within {{ var('icpc_working_days') }} working days (Working Together; CIN census N00148). One row per S47 enquiry.
+-- Excluded: no ICPC needed (S47 ended, or NFA, with no conference), transfer-in conferences, and conferences dated
+-- before the S47 start (kept out of durations). An open S47 past 15 working days with no ICPC is overdue (8675Q).
+with s47 as (
+    select
+        s.s47_enquiry_id,
+        s.person_id,
+        s.referral_id,
+        s.s47_start_date,
+        {{ known_by_as_at('s.s47_end_date') }} as s47_end_date,
+        coalesce(s.s47_nfa, false) as is_nfa,
+        s.s47_completed_by_team
+    from {{ ref('stg_ssd__s47_enquiry') }} as s
+    where s.s47_enquiry_id is not null
+        and s.s47_start_date is not null
+        and s.s47_start_date <= {{ as_at_date() }}
+),
+
+conferences as (
+    select
+        s.s47_enquiry_id,
+        min(case when c.icpc_date >= s.s47_start_date and not coalesce(c.icpc_transfer_in, false)
+            then c.icpc_date end) as icpc_date,
+        max(case when coalesce(c.icpc_transfer_in, false) then 1 else 0 end) as has_transfer_in,
+        max(case when c.icpc_date < s.s47_start_date then 1 else 0 end) as has_icpc_before_start,
+        min(c.icpc_team) as icpc_team
+    from s47 as s
+    inner join {{ ref('stg_ssd__initial_cp_conference') }} as c
+        on c.s47_enquiry_id = s.s47_enquiry_id
+    where c.icpc_date is not null
+        and c.icpc_date <= {{ as_at_date() }}
+    group by s.s47_enquiry_id
+),
+
+items as (
+    select
+        s.*,
+        due.calendar_date as due_date,
+        c.icpc_date as event_date,
+        case when c.icpc_date is not null then ev_cal.working_day_index - due_start.working_day_index end
+            as working_days,
+        c.icpc_team,
+        case
+            when coalesce(c.has_transfer_in, 0) = 1 and c.icpc_date is null then 'transfer_in_conference'
+            when coalesce(c.has_icpc_before_start, 0) = 1 and c.icpc_date is null then 'icpc_before_s47_start'
+            when c.icpc_date is null and (s.is_nfa or s.s47_end_date is not null) then 'icpc_not_required'
+        end as exclusion_reason
+    from s47 as s
+    left join conferences as c
+        on c.s47_enquiry_id = s.s47_enquiry_id
+    {{ join_working_day_due('due', 's.s47_start_date', var('icpc_working_days')) }}
+    {{ join_calendar('ev_cal', 'c.icpc_date') }}
+),
+
+classified as (
+    select *, s47_enquiry_id as item_key, {{ team_date('due_date') }} as team_date from items
+),
+
+teams as (
+    {{ team_on_date('classified') }}
+)
+
+select
+    c.s47_enquiry_id as s47_id,
+    c.person_id,
+    c.referral_id,
+    c.s47_start_date as s47_start,
+    c.s47_end_date as s47_end,
+    c.due_date,
+    c.event_date,
+    c.working_days,
+    {{ due_item_outcome('c.event_date', 'c.due_date', 'c.exclusion_reason') }} as outcome,
+    c.exclusion_reason,
+    coalesce(c.icpc_team, c.s47_completed_by_team, t.team_id, 'UNALLOCATED') as team
+from classified as c
+left join teams as t
+    on t.item_key = c.item_key

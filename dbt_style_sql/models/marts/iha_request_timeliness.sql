@@ -1,0 +1,41 @@
+-- IHA request (local standard): period of care start -> the health provider receiving the IHA request, within
+-- {{ var('iha_request_working_days') }} working days (CPPCR reg 13 emergency notification; local setting iha_request_working_days).
+-- Same scope and exclusions as the IHA; only the health provider's extract records the request date.
+with iha as (
+    select * from {{ ref('iha_timeliness') }}
+),
+
+items as (
+    select
+        iha.iha_item_key,
+        iha.person_id,
+        iha.period_of_care_start,
+        due.calendar_date as due_date,
+        ev.iha_request_received_date as event_date,
+        case when ev.iha_request_received_date is not null
+            then ev_cal.working_day_index - due_start.working_day_index end as working_days,
+        case
+            when iha.is_short_break then 'short_break'
+            when iha.pre_entry_assessment_date is not null then 'assessment_in_3_months_before_entry'
+            when iha.period_of_care_end is not null and iha.period_of_care_end < due.calendar_date
+                then 'ceased_care_before_due'
+        end as exclusion_reason,
+        iha.team
+    from iha
+    {{ join_working_day_due('due', 'iha.period_of_care_start', var('iha_request_working_days')) }}
+    left join {{ ref('int_cla__iha_evidence') }} as ev
+        on ev.period_of_care_key = iha.iha_item_key
+    {{ join_calendar('ev_cal', 'ev.iha_request_received_date') }}
+)
+
+select
+    iha_item_key,
+    person_id,
+    period_of_care_start,
+    due_date,
+    event_date,
+    working_days,
+    {{ due_item_outcome('event_date', 'due_date', 'exclusion_reason') }} as outcome,
+    exclusion_reason,
+    team
+from items

@@ -1,0 +1,60 @@
+-- On-time rates by measure, month the items fell due, and team (cohort by due date, TIMELINESS.md).
+-- due_items = on_time + late + overdue (items due and not excluded); not_yet_due and excluded are counted beside.
+-- pct_on_time = on_time / due_items * 100, one decimal; null when nothing fell due.
+with items as (
+    select 'IHA' as measure, due_date, team, outcome from {{ ref('iha_timeliness') }}
+    union all
+    select 'IHA_REQ' as measure, due_date, team, outcome from {{ ref('iha_request_timeliness') }}
+    union all
+    select 'RHA' as measure, due_date, team, outcome from {{ ref('rha_timeliness') }}
+    union all
+    select 'CLA_REVIEW' as measure, due_date, team, outcome from {{ ref('cla_review_timeliness') }}
+    union all
+    select 'CLA_VISIT' as measure, due_date, team, outcome from {{ ref('cla_visit_timeliness') }}
+    union all
+    select 'ASSESS_WT' as measure, due_date_wt as due_date, team, outcome_wt as outcome
+    from {{ ref('assessment_timeliness') }}
+    union all
+    select 'ASSESS_DFE' as measure, due_date_dfe as due_date, team, outcome_dfe as outcome
+    from {{ ref('assessment_timeliness') }}
+    union all
+    select 'ICPC' as measure, due_date, team, outcome from {{ ref('icpc_timeliness') }}
+    union all
+    select 'CP_REVIEW' as measure, due_date, team, outcome from {{ ref('cp_review_timeliness') }}
+    union all
+    select 'CP_VISIT' as measure, due_date, team, outcome from {{ ref('cp_visit_timeliness') }}
+    union all
+    select 'CL_PATHWAY' as measure, due_date, team, outcome from {{ ref('care_leaver_pathway_timeliness') }}
+),
+
+counted as (
+    select
+        i.measure,
+        c.month_start as due_month,
+        i.team,
+        sum(case when i.outcome in ('on_time', 'late', 'overdue') then 1 else 0 end) as due_items,
+        sum(case when i.outcome = 'on_time' then 1 else 0 end) as on_time,
+        sum(case when i.outcome = 'late' then 1 else 0 end) as late,
+        sum(case when i.outcome = 'overdue' then 1 else 0 end) as overdue,
+        sum(case when i.outcome = 'not_yet_due' then 1 else 0 end) as not_yet_due,
+        sum(case when i.outcome = 'excluded' then 1 else 0 end) as excluded
+    from items as i
+    inner join {{ source('staging', 'dim_calendar') }} as c
+        on c.calendar_date = i.due_date
+    group by i.measure, c.month_start, i.team
+)
+
+select
+    measure,
+    due_month,
+    team,
+    cast(due_items as integer) as due_items,
+    cast(on_time as integer) as on_time,
+    cast(late as integer) as late,
+    cast(overdue as integer) as overdue,
+    cast(not_yet_due as integer) as not_yet_due,
+    cast(excluded as integer) as excluded,
+    case
+        when due_items > 0 then cast(round(cast(100.0 * on_time / due_items as numeric), 1) as double precision)
+    end as pct_on_time
+from counted

@@ -1,0 +1,21 @@
+-- Every due item's outcome agrees with its dates: on_time <=> event on or before due; late <=> event after due;
+-- overdue / not_yet_due only without an event; excluded <=> an exclusion reason.
+with items as (
+    select 'iha' as mart, due_date, event_date, outcome, exclusion_reason from {{ ref('iha_timeliness') }}
+    union all select 'rha', due_date, event_date, outcome, exclusion_reason from {{ ref('rha_timeliness') }}
+    union all select 'cla_review', due_date, event_date, outcome, exclusion_reason from {{ ref('cla_review_timeliness') }}
+    union all select 'cla_visit', due_date, event_date, outcome, exclusion_reason from {{ ref('cla_visit_timeliness') }}
+    union all select 'icpc', due_date, event_date, outcome, exclusion_reason from {{ ref('icpc_timeliness') }}
+    union all select 'cp_review', due_date, event_date, outcome, exclusion_reason from {{ ref('cp_review_timeliness') }}
+    union all select 'cp_visit', due_date, event_date, outcome, exclusion_reason from {{ ref('cp_visit_timeliness') }}
+    union all select 'assess_dfe', due_date_dfe, event_date, outcome_dfe, exclusion_reason_dfe
+    from {{ ref('assessment_timeliness') }}
+)
+
+select *
+from items
+where (outcome = 'excluded') <> (exclusion_reason is not null)
+    or (outcome = 'on_time' and not (event_date <= due_date))
+    or (outcome = 'late' and not (event_date > due_date))
+    or (outcome in ('overdue', 'not_yet_due') and event_date is not null)
+    or (outcome = 'overdue' and due_date >= {{ as_at_date() }})
