@@ -1,0 +1,59 @@
+"""The synthetic council generator: a Standard Safeguarding Dataset database, the health provider's CSV
+deliveries and the ground truth, for one or many simulated councils.
+
+    from cs_pipeline.synthetic import generate
+    manifest = generate("data/demo", scale=1, seed=7)           # SQLite at data/demo/ssd.sqlite
+    generate(tmp, scale=0.05, seed=1, cms_url="postgresql://...")  # a tiny council in ~a second
+
+CLI: ``python -m cs_pipeline.synthetic --scale 1 --seed 7 --out DIR [--cms-url URL] [--as-at 2026-09-30]
+[--iha-on-time-rate 0.22]``.
+
+Scale and streaming
+-------------------
+``scale`` 1 is one average English council (about 530 looked after and 2,600 children in need at a time, 4,100
+referrals and 20,000 contacts a year); ``scale`` N simulates N independent "council units" (area teams with their
+own ids) one after another, each written before the next is simulated, so memory stays at one unit. A fraction
+(0.05) is one small unit. Unit ``i`` is seeded by ``SeedSequence([seed, i])``: the same seed gives the same bytes.
+
+Calibration (national figures, TIMELINESS.md; measured by cs_pipeline_tests/synthetic)
+-------------------------------------------------------------------------------------
+Entry to care ages 16/14/15/27/28% (under 1, 1-4, 5-9, 10-15, 16+); about 56% of looked-after children male;
+legal status at a time C2 ~78%, V2 ~15%, E1 ~5% (interim orders C1 are kept short so C2 alone carries DfE's
+"care order" share; V3 short-break series and J1 remands are small); about 67% in foster care (U1-U6);
+re-referrals within 12 months ~22.6%; referral NFA 6.5%; assessments 85.7% within 45 working days (median 33);
+ICPCs 81.4% within 15 working days of the S47 start; CP plans end at the 1st (3 months) to 6th review;
+UASC ~8% of looked-after children (older boys, immigration status rows, nationality). The IHA on-time rate
+(``iha_on_time_rate``, demo 0.22) is the share of initial health assessments within 20 working days of the
+start of a period of care (TIMELINESS.md counting, excluding short breaks, refusals and children who leave first).
+
+Untidiness (rates; every case is listed in ground_truth/defects.csv except where marked "not a defect")
+-------------------------------------------------------------------------------------------------------
+Case-management side (ssd_*):
+- ``pers_common_child_id``: missing 10% (nhs_missing), one digit mistyped 2% (nhs_mistyped, fails Modulus 11),
+  all-same-digit placeholder 1% (nhs_placeholder). NHS numbers are 999 test-range numbers only.
+- Flags: 'Y'/'N' 95%, '1'/'0' 3%, 'true'/'false' 2% (not a defect; the pipeline must read all three).
+- Rule-breaking rows, ~0.2% per kind of the rows of the tables touched and at least one per unit:
+  overlapping_cla_episodes, end_before_start (episodes, placements, CP plans), code_not_in_list (placement type,
+  ceased reason, legal status, primary need, contact source), cp_plan_start_not_icpc, review_before_care,
+  duplicate_key (contacts, assessments, CLA visits), orphan_foreign_key (contact person, assessment referral,
+  CP review plan).
+- Case-management health checks (ssd_cla_health) carry the provider's date for most checks, are missing for
+  ~7% and recorded 3-30 days late for ~8% (not defects: the health files hold the truth).
+Health side (per record): NHS number blank 5% (nhs_missing) or mistyped 2% (nhs_mistyped), name typo 5%
+(name_typo), nickname 5% (nickname), DOB slip 2% (dob_slip: day/month swapped or one day out), another
+postcode 15% (postcode_changed), children unknown to the council 3% of records (health_unknown_child),
+impossible dates 0.2% of rows per kind (invalid_date); ``la_child_id`` on ~30% of assessment requests. NHS
+numbers with spaces or dashes, postcodes without a space or in lower case, sex as words (not defects).
+Health files (12 monthly deliveries per kind; the first carries the history): ~25% DD/MM/YYYY (dmy_dates_file),
+~25% UTF-8 with BOM (bom_file), one Windows-1252 file (cp1252_file), ~25% with shuffled column order and one
+with an extra column ``local_clinic_ref`` (not defects; listed per file in manifest.json), one file delivered
+twice under another date (health_file_duplicate).
+
+Column notes: ``perm_person_id`` holds the person id (the SSD spec's reference to an episode id is a slip);
+JSON columns hold JSON text (outcome objects with *_FLAG members, factor arrays, address objects).
+"""
+from __future__ import annotations
+
+from .generator import DEFAULT_AS_AT, Manifest, generate
+
+__all__ = ["generate", "Manifest", "DEFAULT_AS_AT"]

@@ -1,0 +1,221 @@
+"""Observed rates of a generated council, computed from its outputs only (SSD database + health files + truth).
+
+Used by the tests (and handy from a shell: ``python -m cs_pipeline_tests.synthetic.rates DIR``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from cs_pipeline.synthetic.workdays import WorkCalendar
+
+YES = {"Y", "1", "true"}
+FOSTER = {"U1", "U2", "U3", "U4", "U5", "U6"}
+
+
+@dataclass
+class Rate:
+    name: str
+    observed: float
+    target: float
+    tolerance: float      # absolute
+    unit: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return abs(self.observed - self.target) <= self.tolerance
+
+    def line(self) -> str:
+        fmt = (lambda v: f"{v:8.1%}") if self.unit == "%" else (lambda v: f"{v:8.1f}")
+        return (f"{self.name:<38} observed {fmt(self.observed)}   national {fmt(self.target)}   "
+                f"tolerance +/-{fmt(self.tolerance).strip():>7}   {'ok' if self.ok else 'OUT'}")
+
+
+def share_tolerance(p: float, n: int, floor: float) -> float:
+    """A tolerance for an observed share: at least ``floor``, and 2.5 binomial standard errors for small n."""
+    return max(floor, 2.5 * (p * (1 - p) / max(n, 1)) ** 0.5)
+
+
+def read_health(folder: Path, manifest: dict, kind: str) -> pd.DataFrame:
+    """Latest delivery per record_id of one kind, dates parsed with each file's format (duplicates skipped)."""
+    frames = []
+    props = {p["file"]: p for p in manifest["health_files"]}
+    for name in sorted(props):
+        p = props[name]
+        if p["kind"] != kind or p.get("duplicate_of"):
+            continue
+        raw = (folder / name).read_bytes()
+        text = raw.decode("cp1252") if p["encoding"] == "cp1252" else raw.decode("utf-8-sig")
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        fmt = "%d/%m/%Y" if p["date_format"] == "DD/MM/YYYY" else "%Y-%m-%d"
+        for c in ("assessment_date", "request_received_date", "appointment_date", "status_date", "check_date",
+                  "date_of_birth"):
+            if c in df:
+                df[c] = pd.to_datetime(df[c].replace("", None), format=fmt, errors="coerce")
+        df["_file"] = name
+        frames.append(df)
+    all_ = pd.concat(frames, ignore_index=True)
+    return all_.drop_duplicates("record_id", keep="last")
+
+
+def observed_rates(out_dir: Path, cms_url: str | None = None) -> list[Rate]:
+    out_dir = Path(out_dir)
+    manifest = json.loads((out_dir / "ground_truth" / "manifest.json").read_text())
+    as_at = pd.Timestamp(manifest["as_at"])
+    as_at_d = as_at.date()
+    window_start = pd.Timestamp(manifest["period_start"])
+    year_ago = as_at - pd.Timedelta(days=365)
+    three_years = as_at - pd.Timedelta(days=3 * 365)
+    scale = float(manifest["scale"])
+    eng = sa.create_engine(cms_url or f"sqlite:///{out_dir / 'ssd.sqlite'}")
+    defects = pd.read_csv(out_dir / "ground_truth" / "defects.csv", dtype=str, keep_default_na=False)
+    rule_breaks = defects[~defects["defect_type"].str.startswith("nhs_")]
+    bad = set(zip(rule_breaks["location"], rule_breaks["row_key"]))
+
+    def table(name: str, dates: tuple = ()) -> pd.DataFrame:
+        df = pd.read_sql_table(name, eng)
+        key = df.columns[0] if name != "ssd_disability" else "disa_table_id"
+        df = df[[(name, str(k)) not in bad for k in df[key]]]
+        for c in dates:
+            df[c] = pd.to_datetime(df[c])
+        return df
+
+    cal = WorkCalendar(dt.date(as_at_d.year - 20, 1, 1), dt.date(as_at_d.year + 2, 12, 31))
+
+    def wd(a, b) -> int:
+        return cal.wd_between(a.date().toordinal(), b.date().toordinal())
+
+    person = table("ssd_person", ("pers_dob",)).set_index("pers_person_id")
+    ep = table("ssd_cla_episodes", ("clae_cla_episode_start_date", "clae_cla_episode_ceased_date",
+                                    "clae_entered_care_date"))
+    legal = table("ssd_legal_status", ("lega_legal_status_start_date", "lega_legal_status_end_date"))
+    place = table("ssd_cla_placement", ("clap_cla_placement_start_date", "clap_cla_placement_end_date"))
+    immi = table("ssd_immigration_status", ("immi_immigration_status_start_date",))
+    ref = table("ssd_cin_episodes", ("cine_referral_date", "cine_close_date"))
+    assess = table("ssd_cin_assessments", ("cina_assessment_start_date", "cina_assessment_auth_date"))
+    s47 = table("ssd_s47_enquiry", ("s47e_s47_start_date",))
+    icpc = table("ssd_initial_cp_conference", ("icpc_icpc_date",))
+    plans = table("ssd_cp_plans", ("cppl_cp_plan_start_date", "cppl_cp_plan_end_date"))
+    contacts = table("ssd_contacts", ("cont_contact_date",))
+
+    def open_at(df, s, e):
+        return df[(df[s] <= as_at) & (df[e].isna() | (df[e] > as_at))]
+
+    ls_now = open_at(legal, "lega_legal_status_start_date", "lega_legal_status_end_date")
+    ls_now = ls_now.sort_values("lega_legal_status_start_date").drop_duplicates("lega_person_id", keep="last")
+    ls_now = ls_now.set_index("lega_person_id")["lega_legal_status"]
+    cla_now = set(open_at(ep, "clae_cla_episode_start_date", "clae_cla_episode_ceased_date")["clae_person_id"])
+    cla_now = {p for p in cla_now if ls_now.get(p) not in ("V3", "V4")}
+    n_cla = len(cla_now)
+    rates: list[Rate] = []
+    rates.append(Rate("CLA at as-at (per council)", n_cla / scale, 530, 0.15 * 530))
+    male = sum(person.loc[p, "pers_sex"] == "M" for p in cla_now) / n_cla
+    rates.append(Rate("CLA at as-at: male", male, 0.56, share_tolerance(0.56, n_cla, 0.04), "%"))
+    ls_share = ls_now[ls_now.index.isin(cla_now)].value_counts(normalize=True)
+    rates.append(Rate("legal status C2 (full care order)", ls_share.get("C2", 0), 0.785, share_tolerance(0.785, n_cla, 0.05), "%"))
+    rates.append(Rate("legal status V2 (section 20)", ls_share.get("V2", 0), 0.155, share_tolerance(0.155, n_cla, 0.04), "%"))
+    rates.append(Rate("legal status E1 (placement order)", ls_share.get("E1", 0), 0.05, 0.025, "%"))
+    pl_now = open_at(place, "clap_cla_placement_start_date", "clap_cla_placement_end_date")
+    pl_now = pl_now[pl_now["clap_person_id"].isin(cla_now)]
+    pl_now = pl_now.sort_values("clap_cla_placement_start_date").drop_duplicates("clap_person_id", keep="last")
+    rates.append(Rate("placement: foster care (U1-U6)", pl_now["clap_cla_placement_type"].isin(FOSTER).mean(), 0.67,
+                      share_tolerance(0.67, n_cla, 0.06), "%"))
+    uasc = set(immi[(immi["immi_immigration_status"] == "Unaccompanied Asylum Seeking Child")
+                    & (immi["immi_immigration_status_start_date"] <= as_at)]["immi_person_id"])
+    rates.append(Rate("UASC share of CLA", len(cla_now & uasc) / n_cla, 6540 / 81770, share_tolerance(0.08, n_cla, 0.03), "%"))
+    # entries to care (periods of care started, not short breaks) in the last 5 years
+    starts = ep[ep["clae_cla_episode_start_reason"] == "S"].drop_duplicates("clae_cla_id")
+    starts = starts[starts["clae_entered_care_date"] > window_start + pd.Timedelta(days=365)]
+    sb = legal[legal["lega_legal_status"].isin(["V3", "V4"])][["lega_person_id", "lega_legal_status_start_date"]]
+    sb_keys = set(zip(sb["lega_person_id"], sb["lega_legal_status_start_date"]))
+    starts = starts[[(p, d) not in sb_keys for p, d in zip(starts["clae_person_id"], starts["clae_entered_care_date"])]]
+    dob = person["pers_dob"].reindex(starts["clae_person_id"]).to_numpy()
+    age = (starts["clae_entered_care_date"].to_numpy() - dob) / pd.Timedelta(days=365.25)
+    bands = pd.cut(pd.Series(age), [-1, 1, 5, 10, 16, 30], right=False,
+                   labels=["under 1", "1-4", "5-9", "10-15", "16+"]).value_counts(normalize=True)
+    for band, target in zip(["under 1", "1-4", "5-9", "10-15", "16+"], [0.16, 0.14, 0.15, 0.27, 0.28]):
+        rates.append(Rate(f"age at entry {band}", bands.get(band, 0), target, share_tolerance(target, len(starts), 0.04), "%"))
+    recent_starts = starts[starts["clae_entered_care_date"] > year_ago]
+    rates.append(Rate("CLA starts in the year (per council)", len(recent_starts) / scale, 211, 0.2 * 211))
+    # referrals
+    ref = ref.sort_values("cine_referral_date")
+    rec = ref[ref["cine_referral_date"] > three_years]
+    prev = ref[["cine_person_id", "cine_referral_date"]].rename(columns={"cine_referral_date": "prev"})
+    m = rec[["cine_referral_id", "cine_person_id", "cine_referral_date"]].merge(prev, on="cine_person_id")
+    m = m[(m["prev"] < m["cine_referral_date"]) & (m["prev"] >= m["cine_referral_date"] - pd.DateOffset(months=12))]
+    rates.append(Rate("re-referrals within 12 months", m["cine_referral_id"].nunique() / len(rec), 0.226, 0.03, "%"))
+    rates.append(Rate("referrals NFA", rec["cine_referral_nfa"].isin(YES).mean(), 0.065, 0.015, "%"))
+    rates.append(Rate("referrals in the year (per council)", (ref["cine_referral_date"] > year_ago).sum() / scale,
+                      4100, 410))
+    rates.append(Rate("contacts in the year (per council)", (contacts["cont_contact_date"] > year_ago).sum() / scale,
+                      20000, 2000))
+    cin_now = open_at(ref, "cine_referral_date", "cine_close_date")
+    rates.append(Rate("children in need at as-at (per council)", cin_now["cine_person_id"].nunique() / scale, 2600,
+                      0.15 * 2600))
+    # assessments: start -> authorisation
+    done = assess[assess["cina_assessment_auth_date"].notna() & (assess["cina_assessment_auth_date"] > three_years)]
+    days = pd.Series([wd(a, b) for a, b in zip(done["cina_assessment_start_date"], done["cina_assessment_auth_date"])])
+    rates.append(Rate("assessments within 45 working days", (days <= 45).mean(), 0.857, 0.03, "%"))
+    rates.append(Rate("assessment median working days", float(days.median()), 33, 3))
+    # ICPC within 15 working days of the S47 start
+    ic = icpc[(icpc["icpc_icpc_date"] > three_years) & ~icpc["icpc_icpc_transfer_in"].isin(YES)]
+    ic = ic.merge(s47[["s47e_s47_enquiry_id", "s47e_s47_start_date"]], left_on="icpc_s47_enquiry_id",
+                  right_on="s47e_s47_enquiry_id")
+    ic_days = pd.Series([wd(a, b) for a, b in zip(ic["s47e_s47_start_date"], ic["icpc_icpc_date"])])
+    rates.append(Rate("ICPC within 15 working days", (ic_days <= 15).mean(), 0.814, 0.04, "%"))
+    cp_now = open_at(plans, "cppl_cp_plan_start_date", "cppl_cp_plan_end_date")
+    rates.append(Rate("CP plans at as-at (per council)", cp_now["cppl_person_id"].nunique() / scale, 49420 / 153,
+                      0.2 * 49420 / 153))
+    rates.append(Rate("CP plans started in the year (per council)",
+                      (plans["cppl_cp_plan_start_date"] > year_ago).sum() / scale, 61840 / 153, 0.2 * 61840 / 153))
+    # IHA within 20 working days of the start of a period of care (TIMELINESS.md)
+    rates.append(iha_rate(out_dir, manifest, ep, sb_keys, cal, as_at))
+    return rates
+
+
+def iha_rate(out_dir: Path, manifest: dict, ep: pd.DataFrame, sb_keys: set, cal: WorkCalendar,
+             as_at: pd.Timestamp) -> Rate:
+    h = read_health(out_dir / "health", manifest, "lac_health_assessments")
+    truth = pd.read_csv(out_dir / "ground_truth" / "health_record_truth.csv", dtype=str, keep_default_na=False)
+    h = h.merge(truth[["record_id", "person_id"]], on="record_id")
+    h = h[(h["assessment_type"] == "IHA") & (h["person_id"] != "")]
+    done = h[(h["status"] == "COMPLETED") & h["assessment_date"].notna()]
+    declined = h[h["status"] == "DECLINED"]
+    periods = ep.groupby("clae_cla_id").agg(person=("clae_person_id", "first"), start=("clae_entered_care_date", "min"),
+                                            end=("clae_cla_episode_ceased_date",
+                                                 lambda s: pd.NaT if s.isna().any() else s.max()))
+    window_start = pd.Timestamp(manifest["period_start"])
+    periods = periods[periods["start"] >= window_start]
+    periods = periods[[(p, s) not in sb_keys for p, s in zip(periods["person"], periods["start"])]]
+    by_person = {p: sorted(g) for p, g in done.groupby("person_id")["assessment_date"]}
+    dec_person = {p: sorted(g) for p, g in declined.groupby("person_id")["appointment_date"]}
+    due_items = on_time = 0
+    for _, row in periods.iterrows():
+        s = row["start"].date().toordinal()
+        due = pd.Timestamp(dt.date.fromordinal(cal.add_wd(s, 20)))
+        if due > as_at:
+            continue                                       # not yet due
+        end = row["end"]
+        if pd.notna(end) and end < due:
+            continue                                       # left care before it was due
+        if any(row["start"] <= d <= (end if pd.notna(end) else as_at) for d in dec_person.get(row["person"], [])):
+            continue                                       # refused by a competent young person
+        events = [d for d in by_person.get(row["person"], [])
+                  if row["start"] - pd.Timedelta(days=90) <= d and (pd.isna(end) or d <= end)]
+        due_items += 1
+        if events and min(events) <= due:
+            on_time += 1
+    return Rate("IHA within 20 working days", on_time / max(1, due_items), manifest["settings"]["iha_on_time_rate"],
+                0.06, "%")
+
+
+if __name__ == "__main__":
+    for r_ in observed_rates(Path(sys.argv[1])):
+        print(r_.line())
