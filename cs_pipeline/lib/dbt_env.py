@@ -27,12 +27,24 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def prepare_manifest(project_dir, *, force: bool = False) -> None:
-    """Parse the dbt project so target/manifest.json exists before Dagster loads the dbt assets."""
+def manifest_is_stale(project_dir) -> bool:
+    """True when target/manifest.json is missing or older than any model, macro, test or project file."""
     from pathlib import Path
 
-    manifest = Path(project_dir) / "target" / "manifest.json"
-    if manifest.exists() and not force:
+    project = Path(project_dir)
+    manifest = project / "target" / "manifest.json"
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    sources = [project / "dbt_project.yml", project / "profiles.yml"]
+    for folder in ("models", "macros", "tests"):
+        sources += [p for p in (project / folder).rglob("*") if p.is_file()]
+    return any(p.stat().st_mtime > built for p in sources if p.exists())
+
+
+def prepare_manifest(project_dir, *, force: bool = False) -> None:
+    """Parse the dbt project so an up-to-date target/manifest.json exists before Dagster loads the dbt assets."""
+    if not force and not manifest_is_stale(project_dir):
         return
     import os
 
@@ -42,7 +54,7 @@ def prepare_manifest(project_dir, *, force: bool = False) -> None:
     cwd = os.getcwd()
     try:
         os.chdir(project_dir)
-        result = dbtRunner().invoke(["parse", "--quiet", "--profiles-dir", str(project_dir)])
+        result = dbtRunner().invoke(["parse", "--quiet", "--profiles-dir", "."])
     finally:
         os.chdir(cwd)
     if not result.success:
