@@ -1,0 +1,67 @@
+"""One asset per SSD table: ``raw/ssd_<table>`` copies the contract columns from ``CS_PIPELINE_CMS_URL`` as text.
+
+The work is in :mod:`cs_pipeline.lib.extract` (streamed in chunks, swapped in atomically; a failure leaves the
+previous raw table untouched). Each table is its own asset, so a missing table or column fails only that asset.
+Metadata carries counts and timings only, never values.
+"""
+
+import dagster as dg
+
+from cs_pipeline.config import redact_url
+from cs_pipeline.defs.resources import PipelineSettings
+from cs_pipeline.lib.extract import RAW_SCHEMA, SourceSchemaError, extract_ssd_table
+from cs_pipeline.lib.ssd_schema import ssd_tables
+
+GROUP = "sources"
+
+
+def ssd_asset_key(table: str) -> dg.AssetKey:
+    return dg.AssetKey([RAW_SCHEMA, table])
+
+
+def build_ssd_asset(table: str) -> dg.AssetsDefinition:
+    columns = [c.name for c in ssd_tables()[table]]
+
+    @dg.asset(
+        key=ssd_asset_key(table),
+        group_name=GROUP,
+        kinds={"sql"},
+        description=(
+            f"SSD table {table} copied from the case-management database (CS_PIPELINE_CMS_URL) into "
+            f"{RAW_SCHEMA}.{table}: {len(columns)} contract columns as text, plus _row_key, _source, "
+            "_extracted_at, _load_id."
+        ),
+        metadata={"contract_columns": len(columns), "warehouse_table": f"{RAW_SCHEMA}.{table}"},
+    )
+    def _extract(context: dg.AssetExecutionContext, pipeline: PipelineSettings) -> dg.MaterializeResult:
+        settings = pipeline.settings()
+        try:
+            result = extract_ssd_table(settings.cms_url, pipeline.warehouse(), table, load_id=context.run.run_id)
+        except SourceSchemaError as exc:
+            # The previous raw table is untouched; say exactly what is missing, and stop this asset only.
+            raise dg.Failure(
+                description=f"{exc} ({redact_url(settings.cms_url)}); {RAW_SCHEMA}.{table} left as it was",
+                metadata={"table": table},
+                allow_retries=False,
+            ) from exc
+        context.log.info(
+            f"{table}: {result.rows} rows in {result.chunks} chunk(s), {result.seconds:.2f}s "
+            f"({result.rows_per_second} rows/s)"
+        )
+        metadata = {
+            "row_count": dg.MetadataValue.int(result.rows),
+            "dagster/row_count": dg.MetadataValue.int(result.rows),
+            "chunk_count": dg.MetadataValue.int(result.chunks),
+            "seconds": dg.MetadataValue.float(round(result.seconds, 3)),
+            "rows_per_second": dg.MetadataValue.float(result.rows_per_second),
+            "source": redact_url(settings.cms_url),
+            "source_table": result.source_table,
+        }
+        if result.renamed_columns:
+            metadata["source_column_spellings"] = dg.MetadataValue.json(result.renamed_columns)
+        return dg.MaterializeResult(metadata=metadata)
+
+    return _extract
+
+
+ssd_assets = [build_ssd_asset(table) for table in ssd_tables()]
