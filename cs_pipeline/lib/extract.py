@@ -12,8 +12,7 @@ How a table is read (INTERFACE.md section 1: read-only, streamed, never locking 
   dialect; no ORDER BY, so no sort on the source) and streamed with ``yield_per`` (``stream_results=True``:
   a server-side cursor on PostgreSQL; plain ``fetchmany`` where the driver has none, e.g. SQLite, pyodbc).
 - Each chunk (``DEFAULT_CHUNK_ROWS`` = 50,000 rows) becomes a frame of Arrow-backed text columns plus the load
-  metadata columns and is loaded into a side table that is then swapped in (:func:`publish_chunks`:
-  ``Warehouse.replace_table`` on PostgreSQL; on DuckDB the same with a commit per chunk, see there): a failure
+  metadata columns and is loaded into a side table that is then swapped in (``Warehouse.replace_table``): a failure
   at any point leaves the previously published raw table untouched. The source is read one chunk
   ahead in a worker thread (:func:`prefetched`), so reading overlaps writing; memory stays at about three
   chunks whatever the table's size.
@@ -38,7 +37,6 @@ Load metadata columns (architecture.md): ``_row_key`` = the row's number within 
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import decimal
 import math
@@ -47,7 +45,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -60,7 +58,7 @@ from sqlalchemy.pool import NullPool
 
 from cs_pipeline.config import redact_url
 from cs_pipeline.lib.ssd_schema import ssd_tables
-from cs_pipeline.lib.warehouse import Warehouse, quote_ident
+from cs_pipeline.lib.warehouse import Warehouse
 
 RAW_SCHEMA = "raw"
 DEFAULT_CHUNK_ROWS = 50_000
@@ -342,36 +340,6 @@ def prefetched(make_chunks: Callable[[], Iterator[pd.DataFrame]], depth: int = 1
         worker.join(timeout=60)
 
 
-def publish_chunks(
-    warehouse: Warehouse, schema: str, table: str, chunks: Iterable[pd.DataFrame], column_types: dict[str, str]
-) -> int:
-    """Load chunks into a side table and swap it in: the previous table stays published until the swap.
-
-    PostgreSQL: ``Warehouse.replace_table`` (one transaction for the whole load). DuckDB keeps a transaction's
-    uncommitted rows in memory until it commits (measured: +600 MB for a 1.2-million-row table, so memory would
-    grow with the table), so there each chunk is committed into the side table on one open connection, then
-    ``Warehouse.swap_in`` publishes it. A failure drops the side table and leaves the published one untouched.
-    """
-    if warehouse.dialect != "duckdb":
-        return warehouse.replace_table(schema, table, chunks, column_types)
-    loading = f"{table}__loading"
-    rows = 0
-    with warehouse.engine.connect() as conn:
-        try:
-            with conn.begin():
-                warehouse.create_table(conn, schema, loading, column_types, replace=True)
-            for chunk in chunks:
-                with conn.begin():
-                    warehouse.append_frame(conn, chunk, schema, loading)
-                rows += len(chunk)
-        except BaseException:
-            with contextlib.suppress(Exception), conn.begin():
-                conn.execute(sa.text(f"DROP TABLE IF EXISTS {quote_ident(schema)}.{quote_ident(loading)}"))
-            raise
-    warehouse.swap_in(schema, loading, table)
-    return rows
-
-
 def raw_column_types(table: str) -> dict[str, str]:
     """Every raw column is TEXT: the contract columns in contract order, then the load metadata columns."""
     return {c.name: "TEXT" for c in ssd_tables()[table]} | {c: "TEXT" for c in LOAD_COLUMNS}
@@ -406,7 +374,7 @@ def extract_ssd_table(
     if chunk_hook is not None:
         chunks = (chunk_hook(c) for c in chunks)
     try:
-        publish_chunks(warehouse, RAW_SCHEMA, table, chunks, raw_column_types(table))
+        warehouse.replace_table(RAW_SCHEMA, table, chunks, raw_column_types(table))
     finally:
         chunks.close()
     result.seconds = time.perf_counter() - started

@@ -6,7 +6,9 @@ Bulk writes take each engine's fast path (DuckDB: a registered frame; PostgreSQL
 """
 from __future__ import annotations
 
+import contextlib
 import io
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -146,25 +148,40 @@ class Warehouse:
         chunks: Iterable[pd.DataFrame],
         column_types: dict[str, str] | None = None,
     ) -> int:
-        """Load chunks into a side table, then swap it in inside one transaction.
+        """Load chunks into a side table, then swap it in.
 
-        A failure at any point leaves the previously published table untouched. Returns rows written.
+        A failure at any point leaves the previously published table untouched and no side table behind.
+        PostgreSQL loads in one transaction. DuckDB keeps a transaction's uncommitted rows in memory, so there
+        each chunk is committed into the side table, keeping memory flat whatever the table's size.
+        Returns rows written.
         """
         loading = f"{table}__loading"
+        it = iter(chunks)
+        first = next(it, None)
+        types = column_types or ({c: sql_type(t) for c, t in first.dtypes.items()} if first is not None else {})
+        if not types:
+            raise ValueError(f"{schema}.{table}: no columns to create")
+        all_chunks = itertools.chain([first] if first is not None else [], it)
         rows = 0
-        with self.begin() as conn:
-            it = iter(chunks)
-            first = next(it, None)
-            types = column_types or ({c: sql_type(t) for c, t in first.dtypes.items()} if first is not None else {})
-            if not types:
-                raise ValueError(f"{schema}.{table}: no columns to create")
-            self.create_table(conn, schema, loading, types, replace=True)
-            for chunk in ([first] if first is not None else []):
-                self.append_frame(conn, chunk, schema, loading)
-                rows += len(chunk)
-            for chunk in it:
-                self.append_frame(conn, chunk, schema, loading)
-                rows += len(chunk)
+        if self.dialect == "duckdb":
+            with self.engine.connect() as conn:
+                try:
+                    with conn.begin():
+                        self.create_table(conn, schema, loading, types, replace=True)
+                    for chunk in all_chunks:
+                        with conn.begin():
+                            self.append_frame(conn, chunk, schema, loading)
+                        rows += len(chunk)
+                except BaseException:
+                    with contextlib.suppress(Exception), conn.begin():
+                        conn.execute(sa.text(f"DROP TABLE IF EXISTS {quote_ident(schema)}.{quote_ident(loading)}"))
+                    raise
+        else:
+            with self.begin() as conn:
+                self.create_table(conn, schema, loading, types, replace=True)
+                for chunk in all_chunks:
+                    self.append_frame(conn, chunk, schema, loading)
+                    rows += len(chunk)
         self.swap_in(schema, loading, table)
         return rows
 
