@@ -22,9 +22,17 @@ legal status at a time C2 ~78%, V2 ~15%, E1 ~5% (interim orders C1 are kept shor
 "care order" share; V3 short-break series and J1 remands are small); about 67% in foster care (U1-U6);
 re-referrals within 12 months ~22.6%; referral NFA 6.5%; assessments 85.7% within 45 working days (median 33);
 ICPCs 81.4% within 15 working days of the S47 start; CP plans end at the 1st (3 months) to 6th review;
-UASC ~8% of looked-after children (older boys, immigration status rows, nationality). The IHA on-time rate
-(``iha_on_time_rate``, demo 0.22) is the share of initial health assessments within 20 working days of the
-start of a period of care (TIMELINESS.md counting, excluding short breaks, refusals and children who leave first).
+UASC ~8% of looked-after children (older boys, immigration status rows, nationality); about 12% of starts are
+re-entries (a new period of care, RNE 'S', after an earlier one ended: never overlapping); ~3% of placements are
+temporary (T0-T4: hospital, holiday, ... in the middle of a placement, then back to the same carers, RNE 'T').
+The IHA on-time rate (``iha_on_time_rate``, demo 0.22) is the share of initial health assessments within 20
+working days of the start of a period of care (TIMELINESS.md counting, excluding short breaks, refusals and
+children who leave first) over EVERY period of care in the extract, also those that started before the window:
+each period has its IHA and RHA chain in ssd_cla_health and in the health provider's history (first delivery).
+IHAs not done by the as-at date although due are few and mostly recent.
+
+Nothing is dated after the as-at date except injected defects (a deadline column of a meeting held early, such as
+``clar_cla_review_due_date``, may fall shortly after it); health files hold no date after their delivery date.
 
 Untidiness (rates; every case is listed in ground_truth/defects.csv except where marked "not a defect")
 -------------------------------------------------------------------------------------------------------

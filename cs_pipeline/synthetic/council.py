@@ -3,8 +3,9 @@
 Everything is simulated on date ordinals and emitted as rows (tuples in contract column order). Events after the
 as-at date do not exist yet: end dates after as-at are written blank (still open), meetings after as-at are not
 written. Activity that finished before the six-year window is dropped; a period of care or referral still open
-when the window starts keeps its full history (episodes, placements, legal statuses), while repeating events
-(visits, reviews, health checks) are written from the window start.
+when the window starts keeps its full history (episodes, placements, legal statuses, and its health assessments:
+IHA and RHA chain), while other repeating events (visits, reviews, dental checks) are written from the window
+start.
 
 Randomness: the unit's numpy ``SeedSequence`` seeds a numpy Generator (counts, NHS number pools) and a
 ``FastRandom`` (a ``random.Random`` with cheap integer draws) for the per-child loops; nothing depends on set
@@ -47,6 +48,18 @@ PATHWAYS = {"nfa": 0.065, "cp": 0.094, "icpc_no_plan": 0.016, "s47_only": 0.235,
 ENTRY_AGE_BANDS = ((0, 1, 0.16), (1, 5, 0.14), (5, 10, 0.15), (10, 16, 0.27), (16, 18, 0.28))
 UASC_SHARE_16PLUS = 0.66     # of 16+ entries
 UASC_SHARE_14_15 = 0.10      # of 14-15 entries
+# re-entry to care: a new period of care (RNE 'S') after one that ended, never overlapping it. Chance of coming back
+# by the reason the previous period ceased; first entries are scaled down so that starts stay CLA_STARTS_PER_YEAR
+# with about REENTRY_SHARE of them re-entries.
+REENTRY_SHARE = 0.12
+P_REENTRY = {"E4A": 0.38, "E4B": 0.38, "E13": 0.32, "E8": 0.2, "E14": 0.25, "E9": 0.2, "E41": 0.1,
+             "E45": 0.06, "E46": 0.06, "E47": 0.06, "E48": 0.06}
+REENTRY_GAP_MEDIAN = 200     # days from leaving care to the referral that brings the child back (lognormal)
+# ages of re-entries (measured from the generator: older than first entries, no babies), per ENTRY_AGE_BANDS band;
+# first entries are drawn from bands adjusted so that all starts follow the national age bands
+REENTRY_AGE_MIX = (0.0, 0.11, 0.25, 0.46, 0.18)
+# temporary placements (PLACE T0-T4) in the middle of a placement: chance per placement of 6 weeks or more
+P_TEMPORARY = 0.04
 
 
 class Chooser:
@@ -80,6 +93,10 @@ CH_CP_REVIEWS = Chooser({1: 22, 2: 42, 3: 17, 4: 11, 5: 5, 6: 3})
 CH_MOVE_REASON = Chooser({"CARPL": 25, "CREQB": 15, "CREQO": 12, "LAREQ": 10, "CHILD": 8, "STAND": 5,
                           "ALLEG": 3, "CLOSE": 4, "APPRR": 2, "PLACE": 6, "OTHER": 10})
 CH_LAPP = Chooser({"Z1": 88, "P1": 2, "P2": 5, "P3": 4, "P4": 1})
+# T1 hospital (at most 6 weeks), T2 holiday, T3 while the foster carers are on holiday (at most 3 weeks),
+# T4 seven days or less for another reason, T0 any other temporary move: (min days, max days)
+CH_TEMPORARY = Chooser({"T1": 30, "T2": 20, "T3": 25, "T4": 20, "T0": 5})
+TEMPORARY_DAYS = {"T1": (1, 20), "T2": (3, 14), "T3": (3, 21), "T4": (1, 7), "T0": (1, 14)}
 
 PLACEMENT_MIX = {
     "under5": Chooser({"U6": 64, "U3": 15, "U4": 3, "U1": 2, "P1": 9, "R3": 4, "U5": 2}),
@@ -114,6 +131,8 @@ class Person:
     death: int | None = None
     is_mother: bool = False
     health: list = field(default_factory=list)
+    care_end: int | None = None        # end of the latest period of care (also one dropped before the window)
+    care_end_reason: str | None = None
 
     def age(self, d: int) -> float:
         return (d - self.dob) / YEAR
@@ -136,6 +155,14 @@ class HealthRecord:
     states: list
     defects: list = field(default_factory=list)   # (defect_type, column, detail)
     unknown: Person | None = None                 # identity of a child unknown to the council
+    history: bool = False                         # delivered even when it ended before the window (assessments)
+
+    def delivered(self, window_start: int, as_at: int) -> bool:
+        """In the deliveries: something happened by as-at, and (unless history) on or after the window start."""
+        first = self.states[0][0]
+        if first > as_at:
+            return False
+        return self.history or max(t for t, _ in self.states if t <= as_at) >= window_start
 
 
 @dataclass
@@ -180,6 +207,10 @@ class CouncilUnit:
         self.periods: list[Period] = []
         self.flag_variants = 0
         self._phantom = False
+        # IHA on time or not: a randomly started golden-ratio sequence (low discrepancy), so the share of on-time
+        # IHAs over any large set of periods of care is the configured rate up to a few items, not +/- a binomial
+        # error of about a point at scale 1
+        self._iha_u = self.r.random()
 
     # ---- small helpers ---------------------------------------------------------------------------------
     def nid(self, kind: str) -> str:
@@ -262,8 +293,8 @@ class CouncilUnit:
 
     def involve(self, p: Person, ref_id: str | None, key: str, start: int, end: int | None, role: str,
                 reason: str | None = None) -> None:
-        if end is not None and end < self.window_start:
-            return
+        if (end is not None and end < self.window_start) or start > self.as_at:
+            return          # finished before the window, or not started by the as-at date
         wid, tid = self.worker(key)
         self.add("ssd_involvements", invo_involvements_id=self.nid("invo"), invo_professional_id=wid,
                  invo_professional_role_id=role, invo_professional_team=tid, invo_involvement_start_date=self.D(start),
@@ -303,10 +334,11 @@ class CouncilUnit:
         f = self.f
         # new referral chains: all referrals = chains * 1/(1 - p_rerefer) (approximately)
         new_chains_rate = REFERRALS_PER_YEAR / REFERRALS_PER_CHAIN * f
-        p_cla_chain = CLA_STARTS_PER_YEAR / (REFERRALS_PER_YEAR / REFERRALS_PER_CHAIN)
+        first_entries = CLA_STARTS_PER_YEAR * (1 - REENTRY_SHARE)
+        p_cla_chain = first_entries / (REFERRALS_PER_YEAR / REFERRALS_PER_CHAIN)
         starts = self.poisson_dates(self.sim_start, self.as_at, new_chains_rate)
         # children who entered care before the simulation start and may still be looked after in the window
-        legacy = self.poisson_dates(self.legacy_start, self.sim_start, CLA_STARTS_PER_YEAR * f)
+        legacy = self.poisson_dates(self.legacy_start, self.sim_start, first_entries * f)
         for d in legacy:
             self.chain(d, cla=True, legacy=True)
         for d in starts:
@@ -353,6 +385,7 @@ class CouncilUnit:
             sex = ("M" if r.random() < 0.93 else "F") if uasc else ("M" if r.random() < 0.545 else "F")
             p = self.new_person(dob, sex, uasc=uasc)
             self.referral(p, d, "cla", entry=entry, legacy=legacy, route=route)
+            self.reentries(p)
             return
         lo, hi = CH_REFERRAL_AGE(r)
         dob = d - (self.age_days(lo, hi) if lo > 0 else r.randint(0, 364))
@@ -368,6 +401,18 @@ class CouncilUnit:
             if d > self.as_at or p.age(d) >= 17.9:
                 return
             k += 1
+
+    def reentries(self, p: Person) -> None:
+        """Back into care after going home (or another exit): a new referral and a new period of care."""
+        r = self.r
+        while p.care_end is not None and p.death is None and r.random() < P_REENTRY.get(p.care_end_reason, 0.0):
+            d = p.care_end + 21 + self.lognorm_days(REENTRY_GAP_MEDIAN, 0.9, 1, 3000)
+            route = "emergency" if r.random() < 0.35 else "assessment"
+            entry = d + (r.randint(0, 4) if route == "emergency" else self.lognorm_days(35, 0.6, 5, 200))
+            if entry > self.as_at or p.age(entry) >= 17.5:
+                return
+            p.care_end = p.care_end_reason = None
+            self.referral(p, d, "cla", entry=entry, route=route)
 
     def contact(self, p: Person, d: int, outcome: str, source: str) -> None:
         if not self.seen(d):
@@ -654,6 +699,7 @@ class CouncilUnit:
         r = self.r
         age = p.age(e)
         ctype = self.care_type(p, age, route)
+        p._perm = None
         eighteen = p.birthday(18)
         legal: list[tuple[int, str]] = []
         moves: list[tuple[int, str, bool, str]] = []      # (date, type, same_carer, change_reason of previous)
@@ -726,6 +772,7 @@ class CouncilUnit:
             p.death = end
         if end <= e:
             end = e + 1
+        p.care_end, p.care_end_reason = end, reason
         if end < self.window_start:
             return None
         # placements: first on entry, then moves
@@ -762,12 +809,35 @@ class CouncilUnit:
                 clean[-1] = (clean[-1][0],) + pl[1:]
                 continue
             clean.append(pl)
+        clean = self.temporary_placements(clean, end)
         legal = [x for x in legal if x[0] < end]
         period = Period(cla_id=self.nid("cla"), person=p, start=e, end=end, end_reason=reason, ctype=ctype,
                         legal=legal, placements=clean, referral_id=ref_id)
         p.cla = True
         self.periods.append(period)
         return period
+
+    def temporary_placements(self, placements: list, end: int) -> list:
+        """A few temporary placements (T0-T4) in the middle of a placement: a move to the temporary placement (RNE
+        'P'), then back to the same carers (RNE 'T'). Never the first or last placement of a period of care."""
+        r = self.r
+        out = []
+        for i, pl in enumerate(placements):
+            out.append(pl)
+            seg_end = placements[i + 1][0] if i + 1 < len(placements) else end
+            if pl[1][0] in "AP" or seg_end - pl[0] < 42 or r.random() >= P_TEMPORARY:
+                continue
+            kind = CH_TEMPORARY(r)
+            if kind == "T3" and pl[1] not in codes.FOSTER:
+                kind = "T4"
+            lo, hi = TEMPORARY_DAYS[kind]
+            days = r.randint(lo, hi)
+            t0 = pl[0] + 14 + r.randrange(max(1, seg_end - pl[0] - 28 - days))
+            if t0 + days + 7 > seg_end:
+                continue
+            out.append((t0, kind, False, None, "temporary"))
+            out.append((t0 + days, pl[1], True, None, "return"))
+        return out
 
     def short_break_children(self) -> None:
         """A few disabled children in a series of short breaks (V3): each break is its own period of care."""
@@ -831,22 +901,29 @@ class CouncilUnit:
                      lega_legal_status_end_date=self.D(self.clip(nxt)))
         # placements
         place_ids = []
-        for i, (d, ptype, same, _why) in enumerate(per.placements):
+        where: list = []       # (urn, distance, provider, postcode) of each placement written
+        for i, (d, ptype, same, _why, *mark) in enumerate(per.placements):
             if d > self.as_at:
                 break
             nxt = per.placements[i + 1] if i + 1 < len(per.placements) else None
             pend = nxt[0] if nxt else per.end
             pid = self.nid("placement")
-            place_ids.append((d, pid, ptype, same))
-            far = ptype in ("K2", "K1", "R1", "S1", "H5", "R5", "Z1") or r.random() < 0.25
-            provider = "PR0" if ptype == "P1" else ("PR1" if ptype in codes.FOSTER and r.random() < 0.6 else
-                                                     ("PR4" if r.random() < 0.8 else r.choice(("PR2", "PR5", "PR3"))))
-            urn = f"SC{r.randrange(10**5, 10**6)}" if ptype in ("K1", "K2", "R1", "H5", "S1") else None
+            mark = mark[0] if mark else None
+            place_ids.append((d, pid, ptype, same, mark))
+            if mark == "return":        # back with the same carers, at the same address
+                urn, distance, provider, pc = where[-2]
+            else:
+                far = ptype in ("K2", "K1", "R1", "S1", "H5", "R5", "Z1") or r.random() < 0.25
+                provider = "PR0" if ptype == "P1" else ("PR1" if ptype in codes.FOSTER and r.random() < 0.6 else
+                                                         ("PR4" if r.random() < 0.8 else r.choice(("PR2", "PR5", "PR3"))))
+                urn = f"SC{r.randrange(10**5, 10**6)}" if ptype in ("K1", "K2", "R1", "H5", "S1") else None
+                distance = round(r.uniform(20, 160) if far else r.uniform(0.3, 12), 1)
+                pc = postcode(r, AWAY_OUTWARDS if far else HOME_OUTWARDS)
+            where.append((urn, distance, provider, pc))
             self.add("ssd_cla_placement", clap_cla_placement_id=pid, clap_cla_placement_start_date=self.D(d),
                      clap_cla_placement_type=ptype, clap_cla_placement_urn=urn,
-                     clap_cla_placement_distance=round(r.uniform(20, 160) if far else r.uniform(0.3, 12), 1),
-                     clap_cla_id=per.cla_id, clap_cla_placement_provider=provider,
-                     clap_cla_placement_postcode=postcode(r, AWAY_OUTWARDS if far else HOME_OUTWARDS),
+                     clap_cla_placement_distance=distance, clap_cla_id=per.cla_id,
+                     clap_cla_placement_provider=provider, clap_cla_placement_postcode=pc,
                      clap_cla_placement_end_date=self.D(self.clip(pend)),
                      clap_cla_placement_change_reason=(nxt[3] if nxt and self.clip(pend) else None),
                      clap_person_id=p.pid)
@@ -854,7 +931,7 @@ class CouncilUnit:
         changes: dict[int, list] = {}
         for d, code in per.legal:
             changes.setdefault(d, [None, None])[0] = code
-        for d, pid, ptype, same in place_ids:
+        for d, pid, ptype, same, _mark in place_ids:
             changes.setdefault(d, [None, None])[1] = (pid, same)
         cur_place = None
         days = sorted(x for x in changes if x <= self.as_at)
@@ -935,8 +1012,10 @@ class CouncilUnit:
         cal = self.cal
         p = per.person
         stop = min(per.end, self.as_at + 1)
-        for i, (d, pid, ptype, same) in enumerate(place_ids):
-            pend = min(place_ids[i + 1][0] if i + 1 < len(place_ids) else per.end, stop)
+        # a temporary placement and the return to the usual carers do not restart the visits (TIMELINESS.md)
+        usual = [x for x in place_ids if x[4] is None]
+        for i, (d, pid, ptype, same, _mark) in enumerate(usual):
+            pend = min(usual[i + 1][0] if i + 1 < len(usual) else per.end, stop)
             v = cal.on_or_after(d + (r.randint(1, 6) if r.random() < 0.9 else r.randint(8, 20)))
             long_term = ptype in ("U1", "U4") or ptype.startswith("A")
             while v < pend:
@@ -954,7 +1033,7 @@ class CouncilUnit:
     # ---- health --------------------------------------------------------------------------------------------
     def health_record(self, kind: str, p: Person, states: list) -> HealthRecord:
         rec = HealthRecord(kind=kind, record_id=f"{kind[:3].upper()}{self.nid('health_' + kind)}", person=p,
-                           identity={}, states=states)
+                           identity={}, states=states, history=kind == "lac_health_assessments")
         self.health.append(rec)
         return rec
 
@@ -986,12 +1065,18 @@ class CouncilUnit:
         la_id = r.random() < 0.30
         teen = p.age(e) >= 16
         # --- IHA
-        on_time = r.random() < self.iha_rate
+        self._iha_u = (self._iha_u + _GOLDEN) % 1.0
+        on_time = self._iha_u < self.iha_rate
         if on_time:
             k = r.randint(6, 20)
         else:
             k = 20 + self.lognorm_days(18, 0.8, 1, 200)
         done = cal.add_wd(e, k)
+        due = cal.add_wd(e, 20)
+        if due < end <= done and cal.wd_between(due, end) and r.random() < 0.9:
+            # late, and the child is leaving care: mostly seen by the day they leave (rarely never: overdue)
+            done = cal.add_wd(due, 1 + r.randrange(cal.wd_between(due, end)))
+            k = cal.wd_between(e, done)
         req = cal.add_wd(e, r.randint(1, 4) if r.random() < 0.6 else r.randint(5, min(12, k - 1) if k > 5 else 5))
         req = min(req, done - 1)
         last = None
@@ -1000,7 +1085,7 @@ class CouncilUnit:
             self.health_record("lac_health_assessments", p,
                                self.assessment_states("IHA", p, req, appt, None, "DECLINED", None, la_id, None))
             self.cla_health_row(p, "IHA", appt, "Refused")
-        elif done >= end:
+        elif done > end:
             appt = done
             if req < end:
                 self.health_record("lac_health_assessments", p,
@@ -1066,14 +1151,18 @@ class CouncilUnit:
                      clai_immunisations_status_date=self.D(d))
 
     def cla_health_row(self, p: Person, kind: str, d: int, status: str) -> None:
-        """The case-management record of a health check: same date mostly, sometimes missing or recorded later."""
+        """The case-management record of a health check: same date mostly, sometimes missing or recorded later.
+
+        Health assessments (IHA, RHA) are kept for the whole of every period of care in the extract, also before
+        the window (the child's record carries them); dental checks from the window start.
+        """
         r = self.r
         u = r.random()
         if u < 0.07 or self._phantom:
             return
         if u < 0.15:
             d = d + r.randint(3, 30)
-        if not self.seen(d):
+        if d > self.as_at or (kind == "DENTAL" and d < self.window_start):
             return
         self.add("ssd_cla_health", clah_health_check_id=self.nid("clahealth"), clah_person_id=p.pid,
                  clah_health_check_type=codes.HEALTH_CHECK_TYPES[kind], clah_health_check_date=self.D(d),
@@ -1082,7 +1171,7 @@ class CouncilUnit:
     def unknown_children(self, share: float = 0.03) -> None:
         """Children looked after by other councils and placed here: health records the council cannot match."""
         r = self.r
-        in_window = sum(1 for h in self.health if h.states[-1][0] >= self.window_start)
+        in_window = sum(1 for h in self.health if h.delivered(self.window_start, self.as_at))
         target = int(round(in_window * share / (1 - share)))
         self._phantom = True
         made = 0
@@ -1104,7 +1193,7 @@ class CouncilUnit:
                 for _, st in h.states:
                     if "la_child_id" in st:
                         st["la_child_id"] = ""
-                if h.states[-1][0] >= self.window_start:
+                if h.delivered(self.window_start, self.as_at):
                     made += 1
         self._phantom = False
 
@@ -1181,9 +1270,12 @@ class CouncilUnit:
         perm = getattr(p, "_perm", None)
         if perm is not None or per.end_reason in codes.REC_SGO + ("E41",):
             kw = dict(perm_table_id=self.nid("perm"), perm_person_id=p.pid, perm_cla_id=per.cla_id)
+            adm = perm[1] - r.randint(30, 120) if perm is not None else None
+            if adm is not None and adm > self.as_at:
+                perm = None         # the agency decision maker has not decided yet: nothing to record
             if perm is not None:
                 kind, po, matched, placed = perm
-                kw.update(perm_adm_decision_date=self.D(po - r.randint(30, 120)), perm_placement_order_date=self.D(self.clip(po)),
+                kw.update(perm_adm_decision_date=self.D(adm), perm_placement_order_date=self.D(self.clip(po)),
                           perm_matched_date=self.D(self.clip(matched)), perm_placed_for_adoption_date=self.D(self.clip(placed)),
                           perm_adopted_by_carer_flag=self.flag(r.random() < 0.15),
                           perm_part_of_sibling_group=self.flag(r.random() < 0.3),
@@ -1229,14 +1321,21 @@ class CouncilUnit:
         acc = r.choice(codes.CARE_LEAVER_ACCOM)
         pa_first = r.choice(FEMALE_LIST + MALE_LIST)
         wid, tid = self.worker("leaving")
-        self.add("ssd_care_leavers", clea_table_id=self.nid("leaver"), clea_person_id=p.pid,
-                 clea_care_leaver_eligibility=elig, clea_care_leaver_in_touch=in_touch,
-                 clea_care_leaver_latest_contact=self.D(latest), clea_care_leaver_accommodation=acc,
-                 clea_care_leaver_accom_suitable="1" if r.random() < 0.88 else "2",
-                 clea_care_leaver_activity=r.choice(codes.CARE_LEAVER_ACTIVITY),
-                 clea_pathway_plan_review_date=self.D(max(per.start, self.as_at - r.randint(1, 200))),
-                 clea_care_leaver_personal_advisor=f"{pa_first} {r.choice(SURNAMES)}",
-                 clea_care_leaver_allocated_team=tid, clea_care_leaver_worker_id=wid)
+        row = self.add("ssd_care_leavers", clea_table_id=self.nid("leaver"), clea_person_id=p.pid,
+                       clea_care_leaver_eligibility=elig, clea_care_leaver_in_touch=in_touch,
+                       clea_care_leaver_latest_contact=self.D(latest), clea_care_leaver_accommodation=acc,
+                       clea_care_leaver_accom_suitable="1" if r.random() < 0.88 else "2",
+                       clea_care_leaver_activity=r.choice(codes.CARE_LEAVER_ACTIVITY),
+                       clea_pathway_plan_review_date=self.D(max(per.start, self.as_at - r.randint(1, 200))),
+                       clea_care_leaver_personal_advisor=f"{pa_first} {r.choice(SURNAMES)}",
+                       clea_care_leaver_allocated_team=tid, clea_care_leaver_worker_id=wid)
+        rows = self.rows["ssd_care_leavers"]
+        prev = getattr(p, "_leaver_row", None)
+        if prev is None:
+            p._leaver_row = len(rows) - 1
+        else:                   # a child back in care: one row, from the latest period of care
+            rows.pop()
+            rows[prev] = row
 
     # ---- the rest of the front door ---------------------------------------------------------------------
     def other_contacts(self) -> None:
@@ -1342,7 +1441,9 @@ _START_COL = {"ssd_cin_assessments": "cina_assessment_start_date", "ssd_s47_enqu
               "ssd_initial_cp_conference": "icpc_icpc_date", "ssd_cp_plans": "cppl_cp_plan_start_date",
               "ssd_cin_plans": "cinp_cin_plan_start_date"}
 _DATE_COLS = {t: [c.name for c in cols if c.ssd_type.lower() == "datetime"] for t, cols in ssd_tables().items()}
-_ENTRY_CUM = list(accumulate(b[2] for b in ENTRY_AGE_BANDS))
+_GOLDEN = (5 ** 0.5 - 1) / 2
+_ENTRY_CUM = list(accumulate((b[2] - REENTRY_SHARE * m) / (1 - REENTRY_SHARE)
+                              for b, m in zip(ENTRY_AGE_BANDS, REENTRY_AGE_MIX)))
 _ENTRY_CUM[-1] = 1.0 + 1e-9
 _CLOSE_FOR_REC = {"E11": "RC1", "E12": "RC1", "E2": "RC2", "E41": "RC3", "E45": "RC4", "E46": "RC4", "E47": "RC4",
                   "E48": "RC4", "E3": "RC5", "E7": "RC6"}

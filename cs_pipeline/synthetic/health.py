@@ -1,7 +1,9 @@
 """The health provider's looked-after-children extracts (INTERFACE.md section 2), as monthly deliveries.
 
-Twelve monthly deliveries per kind end at the as-at date (the first also carries the history back to the window
-start). A file holds the records first seen or changed since the previous delivery, with their values as at the
+Twelve monthly deliveries per kind end at the as-at date. The first also carries the history: immunisations and
+dental checks back to the window start, and every health assessment (IHA, RHA) of every child looked after in the
+window, however long ago it was (a period of care that started before the window keeps its IHA and RHA chain).
+No file holds a date after its delivery date: an appointment booked for a later day is blank until that day. A file holds the records first seen or changed since the previous delivery, with their values as at the
 file date, so a later file repeats a ``record_id`` with updated values (a BOOKED assessment later COMPLETED, an
 immunisation status later corrected). Files are opened at the start and appended unit by unit (streaming).
 
@@ -160,9 +162,9 @@ class DeliveryPlan:
         pending: dict[str, list] = {k: [] for k in KINDS}   # (file key, record, values)
         file_rows: dict[tuple, list] = {}
         for rec in unit.health:
-            states = [s for s in rec.states if s[0] <= as_at]
-            if not states or states[-1][0] < ws:
+            if not rec.delivered(ws, as_at):
                 continue
+            states = [s for s in rec.states if s[0] <= as_at]
             self.identity(rec, r, unit)
             appearances = []
             prev = -10**9
@@ -176,6 +178,9 @@ class DeliveryPlan:
                     latest = states[si][1]
                     si += 1
                 if changed and latest is not None:
+                    if (latest.get("appointment_date") or 0) > dd:
+                        # booked for a later day: the extract gives the appointment once its day has come
+                        latest = dict(latest, appointment_date=None)
                     appearances.append((k, latest))
                 prev = dd
             if not appearances:
