@@ -49,6 +49,13 @@ def materialise_everything() -> bool:
     failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     for step in failed:
         print(f"  step failed: {step}")
+    evaluations = result.get_asset_check_evaluations()
+    errors = [e for e in evaluations if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
+    warnings = [e for e in evaluations if not e.passed and e.severity == dg.AssetCheckSeverity.WARN]
+    print(f"asset checks: {len(evaluations) - len(errors) - len(warnings)} passed, {len(warnings)} warnings "
+          f"(rows quarantined or flagged), {len(errors)} errors")
+    for e in errors:
+        print(f"  ERROR {e.asset_key.to_user_string()}:{e.check_name}")
     return result.success
 
 

@@ -70,5 +70,30 @@ def test_every_row_is_in_staging_or_quarantine(demo):
 def test_summary_names_the_warehouse_and_the_ui(demo):
     stdout, _ = demo
     assert "materialised every asset" in stdout and "success" in stdout
+    assert ", 0 errors" in stdout  # the synthetic council's defects are row-level: quarantined, never structural
     assert "dagster dev" in stdout
     assert "raw" in stdout and "marts" in stdout
+
+
+def test_a_broken_source_table_blocks_only_its_own_lineage(tmp_path_factory):
+    """The council's extract loses a column overnight: that table's staging keeps its previous rows, every other
+    model (and the marts) is rebuilt, and the run names the table and column."""
+    import sqlalchemy as sa
+
+    data_dir = tmp_path_factory.mktemp("demo_broken")
+    run_demo(data_dir)
+    warehouse = Warehouse(f"duckdb:///{data_dir / 'warehouse.duckdb'}")
+    stamp = "SELECT max(_extracted_at) FROM staging.{}"
+    before = {m: warehouse.scalar(stamp.format(m)) for m in ("stg_ssd__missing", "stg_ssd__person")}
+    built_before = warehouse.scalar("SELECT count(*) FROM marts.iha_timeliness")
+
+    source = sa.create_engine(f"sqlite:///{data_dir / 'demo' / 'ssd.sqlite'}")
+    with source.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE ssd_missing DROP COLUMN miss_missing_rhi_offered"))
+    source.dispose()
+    stdout = run_demo(data_dir)
+
+    assert "ERROR raw/ssd_missing:source_readable" in stdout
+    assert warehouse.scalar(stamp.format("stg_ssd__missing")) == before["stg_ssd__missing"]
+    assert warehouse.scalar(stamp.format("stg_ssd__person")) > before["stg_ssd__person"]
+    assert warehouse.scalar("SELECT count(*) FROM marts.iha_timeliness") == built_before

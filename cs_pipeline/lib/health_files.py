@@ -392,7 +392,9 @@ def ingest_health_folder(
         if (path.name, sha) in seen:
             report.files.append(FileOutcome(path.name, "already_seen"))
             continue
-        if sha in loaded_by_sha:
+        # Two empty (header-only) deliveries are byte-identical but are not a re-delivery of the same data.
+        header_only = len(data.strip().splitlines()) <= 1
+        if sha in loaded_by_sha and not header_only:
             parsed = ParsedFile(path.name, kind, sha, (parse_file_name(path.name) or (kind, None))[1])
             message = f"{path.name}: same content as {loaded_by_sha[sha]} (already loaded); nothing added"
             _write_log_only(warehouse, _log_frame(parsed, "duplicate", message, 0, load_id, at))

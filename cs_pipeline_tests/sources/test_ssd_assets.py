@@ -108,7 +108,7 @@ def test_sqlite_and_postgresql_sources_give_the_same_raw_text(tmp_path, make_set
         assert frames[0][table].equals(frames[1][table]), table
 
 
-def test_a_failed_extraction_fails_only_that_asset_and_keeps_the_previous_raw_table(tmp_path, make_settings):
+def test_a_failed_extraction_fails_only_that_tables_check_and_keeps_the_previous_raw_table(tmp_path, make_settings):
     cms_url = f"sqlite:///{tmp_path / 'ssd.sqlite'}"
     counts = build_ssd_source(cms_url)
     warehouse_url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
@@ -126,13 +126,17 @@ def test_a_failed_extraction_fails_only_that_asset_and_keeps_the_previous_raw_ta
     engine.dispose()
 
     second = dg.materialize(selection, resources={"pipeline": settings}, raise_on_error=False)
-    assert not second.success
-    failures = {e.step_key: str(e.event_specific_data.error.message) for e in second.get_step_failure_events()}
-    assert set(failures) == {"raw__ssd_person", "raw__ssd_missing"}
-    assert "ssd_person is missing contract column(s): pers_sex" in failures["raw__ssd_person"]
-    assert "source table ssd_missing not found" in failures["raw__ssd_missing"]
-    # the other asset still ran
-    assert set(_metadata_by_table(second)) == {"ssd_disability"}
+    # The run goes on; the broken tables fail their ERROR check, which keeps their lineage out of dbt.
+    failures = {
+        e.asset_key.path[-1]: e.description
+        for e in second.get_asset_check_evaluations()
+        if not e.passed
+    }
+    assert set(failures) == {"ssd_person", "ssd_missing"}
+    assert all(e.severity == dg.AssetCheckSeverity.ERROR for e in second.get_asset_check_evaluations())
+    assert "ssd_person is missing contract column(s): pers_sex" in failures["ssd_person"]
+    assert "source table ssd_missing not found" in failures["ssd_missing"]
+    assert "extract_failed" not in _metadata_by_table(second)["ssd_disability"]
 
     wh = Warehouse(warehouse_url)
     assert wh.row_count("raw", "ssd_disability") == counts["ssd_disability"] + 1

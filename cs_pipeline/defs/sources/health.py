@@ -1,6 +1,6 @@
 """``raw/health_<kind>``: every delivered health CSV of that kind, appended once (history kept).
 
-The parsing and loading rules are in :mod:`cs_pipeline.lib.health_files`. Each asset carries a blocking ERROR
+The parsing and loading rules are in :mod:`cs_pipeline.lib.health_files`. Each asset carries an ERROR
 check ``files_accepted``: it fails when a file met in this run was rejected (missing column, empty, truncated),
 naming the file and the reason. DESIGN.md makes such structural failures ERROR; what loaded before, and the other
 files of the run, stay loaded. ``raw.health_file_log`` keeps one row per file seen, with the reason.
@@ -36,7 +36,6 @@ def build_health_asset(kind: str) -> dg.AssetsDefinition:
             dg.AssetCheckSpec(
                 CHECK_NAME,
                 asset=key,
-                blocking=True,
                 description="No file met in this run was rejected (missing column, empty or truncated file).",
             )
         ],

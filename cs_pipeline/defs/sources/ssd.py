@@ -13,6 +13,7 @@ from cs_pipeline.lib.extract import RAW_SCHEMA, SourceSchemaError, extract_ssd_t
 from cs_pipeline.lib.ssd_schema import ssd_tables
 
 GROUP = "sources"
+CHECK_NAME = "source_readable"
 
 
 def ssd_asset_key(table: str) -> dg.AssetKey:
@@ -32,18 +33,31 @@ def build_ssd_asset(table: str) -> dg.AssetsDefinition:
             "_extracted_at, _load_id."
         ),
         metadata={"contract_columns": len(columns), "warehouse_table": f"{RAW_SCHEMA}.{table}"},
+        # ERROR but not Dagster-blocking: the dbt step leaves out this table's lineage itself (transform/dbt.py),
+        # so one broken table does not stop every other table's models.
+        check_specs=[
+            dg.AssetCheckSpec(
+                CHECK_NAME, asset=ssd_asset_key(table), description="The source table and every contract column exist."
+            )
+        ],
     )
     def _extract(context: dg.AssetExecutionContext, pipeline: PipelineSettings) -> dg.MaterializeResult:
         settings = pipeline.settings()
         try:
             result = extract_ssd_table(settings.cms_url, pipeline.warehouse(), table, load_id=context.run.run_id)
         except SourceSchemaError as exc:
-            # The previous raw table is untouched; say exactly what is missing, and stop this asset only.
-            raise dg.Failure(
-                description=f"{exc} ({redact_url(settings.cms_url)}); {RAW_SCHEMA}.{table} left as it was",
-                metadata={"table": table},
-                allow_retries=False,
-            ) from exc
+            # The previous raw table is untouched; say exactly what is missing. The failed ERROR check keeps
+            # this table's staging and everything built on it from running; other tables go on.
+            message = f"{exc} ({redact_url(settings.cms_url)}); {RAW_SCHEMA}.{table} left as it was"
+            context.log.error(message)
+            return dg.MaterializeResult(
+                metadata={"extract_failed": message, "raw_table_unchanged": True},
+                check_results=[
+                    dg.AssetCheckResult(
+                        check_name=CHECK_NAME, passed=False, severity=dg.AssetCheckSeverity.ERROR, description=message
+                    )
+                ],
+            )
         context.log.info(
             f"{table}: {result.rows} rows in {result.chunks} chunk(s), {result.seconds:.2f}s "
             f"({result.rows_per_second} rows/s)"
@@ -59,7 +73,9 @@ def build_ssd_asset(table: str) -> dg.AssetsDefinition:
         }
         if result.renamed_columns:
             metadata["source_column_spellings"] = dg.MetadataValue.json(result.renamed_columns)
-        return dg.MaterializeResult(metadata=metadata)
+        return dg.MaterializeResult(
+            metadata=metadata, check_results=[dg.AssetCheckResult(check_name=CHECK_NAME, passed=True)]
+        )
 
     return _extract
 

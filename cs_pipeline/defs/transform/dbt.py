@@ -1,5 +1,10 @@
 """The dbt project in dbt_style_sql/, wired in with dagster-dbt.
 
+All models run in one dbt step, so Dagster's own blocking would let one broken source stop every mart. Instead
+the source stages report structural failures as ERROR checks, and this step leaves out exactly the staging models
+of sources that failed one in this run, and everything built on them (`dbt build --exclude stg_x+`): the rest of
+the council's morning figures are still built, and the blocked models keep their previous tables.
+
 Model asset keys are `<schema>/<model>` (e.g. `marts/iha_timeliness`); sources keep dagster-dbt's
 `<source>/<table>` keys, which are exactly the keys of the extract and quality assets (`raw/ssd_person`,
 `quarantine/ssd_person`), so lineage runs straight through.
@@ -45,8 +50,45 @@ def dbt_resource() -> DbtCliResource:
     )
 
 
+def staging_model_for(source_key: dg.AssetKey) -> str | None:
+    """raw/ssd_person or quarantine/ssd_person -> stg_ssd__person; raw/health_x -> stg_health__x."""
+    if len(source_key.path) != 2 or source_key.path[0] not in ("raw", "quarantine"):
+        return None
+    table = source_key.path[1]
+    if table.startswith("ssd_"):
+        return f"stg_ssd__{table.removeprefix('ssd_')}"
+    if table.startswith("health_"):
+        return f"stg_health__{table.removeprefix('health_')}"
+    return None
+
+
+def blocked_staging_models(evaluations) -> dict[str, list[str]]:
+    """Staging models whose source failed an ERROR check -> the failed checks (`asset:check`)."""
+    blocked: dict[str, list[str]] = {}
+    for evaluation in evaluations:
+        if evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.ERROR:
+            continue
+        model = staging_model_for(evaluation.asset_key)
+        if model:
+            blocked.setdefault(model, []).append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
+    return blocked
+
+
+def check_evaluations_of_this_run(context: dg.AssetExecutionContext) -> list:
+    records = context.instance.get_records_for_run(
+        context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    return [record.event_log_entry.dagster_event.event_specific_data for record in records]
+
+
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=CsDbtTranslator())
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, pipeline: PipelineSettings):
     # The dbt subprocess inherits our environment: point it at this run's warehouse and as-at date.
     os.environ.update(dbt_env(pipeline.settings()))
-    yield from dbt.cli(["build"], context=context).stream()
+    args = ["build"]
+    blocked = blocked_staging_models(check_evaluations_of_this_run(context))
+    if blocked:
+        for model, checks in sorted(blocked.items()):
+            context.log.error(f"{model} and everything built on it not run: failed {', '.join(checks)}")
+        args += ["--exclude", *(f"{model}+" for model in sorted(blocked))]
+    yield from dbt.cli(args, context=context).stream()
