@@ -12,8 +12,12 @@ PG_SERVER = os.environ.get("CS_PIPELINE_TEST_PG", "postgresql://postgres@127.0.0
 def fresh_postgres_database(name: str) -> str:
     """Drop and create a dedicated database on the real server; returns its URL.
 
-    PostgreSQL paths are tested against the real server: if it is down this fails, it never skips.
+    PostgreSQL paths are tested against the real server: if it is down this fails, it never skips. Under
+    pytest-xdist each worker gets its own copy, so parallel workers never drop each other's database.
     """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        name = f"{name}_{worker}"
     admin = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:

@@ -886,7 +886,6 @@ class CouncilUnit:
     def emit_period(self, per: Period) -> None:
         """Episodes, placements, legal statuses, reviews, visits, health and the rest for one period of care."""
         r = self.r
-        cal = self.cal
         p = per.person
         p.used = True
         if per.start > self.as_at:      # the child has not entered care yet

@@ -2,15 +2,13 @@
 dbt project built over each once per session."""
 from __future__ import annotations
 
-import os
 
 import pytest
-import sqlalchemy as sa
 
 from cs_pipeline_tests.marts.children import AS_AT, build_council
-from cs_pipeline_tests.marts.warehouse_fixture import fresh_postgres_database, load_warehouse, read_table, run_dbt
+from cs_pipeline_tests.conftest import fresh_postgres_database
+from cs_pipeline_tests.marts.warehouse_fixture import load_warehouse, read_table, run_dbt
 
-PG_ADMIN_URL = os.environ.get("CS_PIPELINE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_TEST_DB = "cs_marts_test"
 
 
@@ -28,25 +26,9 @@ def duckdb_url(tmp_path_factory) -> str:
     return _build(f"duckdb:///{tmp_path_factory.mktemp('marts') / 'warehouse.duckdb'}")
 
 
-def _postgres_available() -> bool:
-    try:
-        engine = sa.create_engine(PG_ADMIN_URL)
-        with engine.connect():
-            pass
-        engine.dispose()
-        return True
-    except Exception:
-        return False
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
-    if not _postgres_available():
-        message = f"PostgreSQL not reachable at {PG_ADMIN_URL}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return _build(fresh_postgres_database(PG_ADMIN_URL, PG_TEST_DB))
+    return _build(fresh_postgres_database(PG_TEST_DB))
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,6 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
-import sqlalchemy as sa
 
 from cs_pipeline.config import PROJECT_ROOT, Settings
 from cs_pipeline.lib.dbt_env import dbt_env
@@ -163,11 +162,3 @@ def read_table(url: str, schema: str, table: str, order_by: str | None = None) -
     return wh.query_frame(sql)
 
 
-def fresh_postgres_database(admin_url: str, name: str) -> str:
-    """Drop and create a database; return its URL."""
-    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)

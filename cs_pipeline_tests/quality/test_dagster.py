@@ -3,7 +3,6 @@ report is written and linked. Real GX, real DuckDB, in-process Dagster runs."""
 from __future__ import annotations
 
 import dagster as dg
-import pytest
 
 from cs_pipeline.defs.quality import defs as quality_defs
 from cs_pipeline.defs.quality.assets import SUITES, quarantine_assets, quarantine_key

@@ -1,5 +1,4 @@
 """Each rule family on small hand-built raw tables, on real DuckDB and real PostgreSQL, with real GX."""
-import pytest
 
 from cs_pipeline.quality.engine import validate_table
 from cs_pipeline_tests.quality.conftest import AS_AT, findings_by_rule, write_raw

@@ -1,15 +1,13 @@
 """Session fixtures: one scale-1 council (seed 7), one tiny council, and a dedicated PostgreSQL database."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from cs_pipeline.synthetic import generate
+from cs_pipeline_tests.conftest import fresh_postgres_database
 
-PG_SERVER = os.environ.get("CS_PIPELINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 PG_DB = "cs_synth_test"
 
 
@@ -30,16 +28,5 @@ def tiny_council(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_url() -> str:
-    """A fresh database on the real server. Fails (never skips) when CI is set and the server is down."""
-    admin = sa.create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{PG_DB}"'))
-    except sa.exc.OperationalError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL at {PG_SERVER} is not reachable: {exc}")
-        pytest.skip(f"PostgreSQL at {PG_SERVER} is not reachable (set CI to make this a failure)")
-    finally:
-        admin.dispose()
-    return f"{PG_SERVER}/{PG_DB}"
+    """A fresh database on the real server (fails, never skips, when the server is down)."""
+    return fresh_postgres_database(PG_DB)
