@@ -1,6 +1,7 @@
 """The demo command end to end, on a tiny synthetic council: DuckDB (the default) and the real PostgreSQL."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -18,30 +19,43 @@ MARTS = {
 }
 
 
-def run_demo(data_dir, warehouse_url=None):
+def run_demo(data_dir, warehouse_url=None, scale=0.05):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CS_PIPELINE_")}
     env |= {"CS_PIPELINE_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(data_dir / "dagster_home")}
     if warehouse_url:
         env["CS_PIPELINE_WAREHOUSE_URL"] = warehouse_url
     proc = subprocess.run(
-        [sys.executable, "-m", "cs_pipeline.demo", "--scale", "0.05", "--seed", "11"],
+        [sys.executable, "-m", "cs_pipeline.demo", "--scale", str(scale), "--seed", "7"],
         env=env, capture_output=True, text=True, timeout=900,
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     return proc.stdout
 
 
-@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
-def demo(request, tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp(f"demo_{request.param}")
-    url = fresh_postgres_database("cs_end_to_end_test") if request.param == "postgresql" else None
-    stdout = run_demo(data_dir, url)
-    warehouse = Warehouse(url or f"duckdb:///{data_dir / 'warehouse.duckdb'}")
-    return stdout, warehouse
+@pytest.fixture(scope="module")
+def duckdb_demo(tmp_path_factory):
+    """The README's demo as a council runs it: scale 1 on the default DuckDB warehouse."""
+    data_dir = tmp_path_factory.mktemp("demo_duckdb")
+    stdout = run_demo(data_dir, scale=1)
+    return stdout, Warehouse(f"duckdb:///{data_dir / 'warehouse.duckdb'}"), data_dir
+
+
+@pytest.fixture(scope="module")
+def postgres_demo(tmp_path_factory):
+    """The same pipeline publishing to the real PostgreSQL, on a small council."""
+    data_dir = tmp_path_factory.mktemp("demo_postgres")
+    url = fresh_postgres_database("cs_end_to_end_test")
+    stdout = run_demo(data_dir, url, scale=0.05)
+    return stdout, Warehouse(url), data_dir
+
+
+@pytest.fixture(params=["duckdb_demo", "postgres_demo"])
+def demo(request):
+    return request.getfixturevalue(request.param)
 
 
 def test_raw_holds_every_ssd_and_health_table(demo):
-    _, warehouse = demo
+    _, warehouse, _ = demo
     raw = set(warehouse.tables("raw"))
     assert set(ssd_tables()) <= raw
     assert HEALTH_TABLES <= raw
@@ -49,7 +63,7 @@ def test_raw_holds_every_ssd_and_health_table(demo):
 
 
 def test_staging_linkage_and_marts_are_built(demo):
-    _, warehouse = demo
+    _, warehouse, _ = demo
     staging = set(warehouse.tables("staging"))
     assert {f"stg_ssd__{t.removeprefix('ssd_')}" for t in ssd_tables()} <= staging
     assert {"stg_health__lac_health_assessments", "dim_calendar"} <= staging
@@ -59,7 +73,7 @@ def test_staging_linkage_and_marts_are_built(demo):
 
 
 def test_every_row_is_in_staging_or_quarantine(demo):
-    _, warehouse = demo
+    _, warehouse, _ = demo
     for table in ssd_tables():
         raw = warehouse.row_count("raw", table)
         quarantined = warehouse.scalar(f"SELECT count(DISTINCT _row_key) FROM quarantine.{table}")
@@ -68,11 +82,26 @@ def test_every_row_is_in_staging_or_quarantine(demo):
 
 
 def test_summary_names_the_warehouse_and_the_ui(demo):
-    stdout, _ = demo
+    stdout, _, _ = demo
     assert "materialised every asset" in stdout and "success" in stdout
     assert ", 0 errors" in stdout  # the synthetic council's defects are row-level: quarantined, never structural
     assert "dagster dev" in stdout
     assert "raw" in stdout and "marts" in stdout
+
+
+def test_iha_on_time_rate_matches_the_generators_setting(duckdb_demo):
+    """Issue 6: on demo data the IHA on-time rate (on time / due items) is the configured rate within a point."""
+    _, warehouse, data_dir = duckdb_demo
+    manifest = json.loads((data_dir / "demo" / "ground_truth" / "manifest.json").read_text())
+    configured = manifest["settings"]["iha_on_time_rate"]
+    on_time, due = warehouse.query_frame(
+        "SELECT sum(CASE WHEN outcome = 'on_time' THEN 1 ELSE 0 END) AS on_time, count(*) AS due "
+        "FROM marts.iha_timeliness WHERE outcome IN ('on_time', 'late', 'overdue')"
+    ).iloc[0]
+    rate = on_time / due
+    print(f"IHA on time {rate:.4f} of {due} due items; configured {configured}")
+    assert due > 1000
+    assert abs(rate - configured) <= 0.01
 
 
 def test_a_broken_source_table_blocks_only_its_own_lineage(tmp_path_factory):
