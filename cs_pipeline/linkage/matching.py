@@ -234,7 +234,7 @@ def score(con: duckdb.DuckDBPyConnection, bundle: lm.ModelBundle, settings: Link
 
     # The prior is the whole population's, not the candidates': each node matches one of all the SSD persons.
     result.prior = population_prior(_scalar(con, "SELECT count(*) FROM person_nodes"), settings.known_child_share)
-    lm._splink_quiet()
+    lm.quiet_splink_logging()
     db_api = DuckDBAPI(connection=con)
     persons = db_api.register("splink_persons", dataset_display_name=lm.SOURCE_DATASET_SSD)
     health = db_api.register("splink_health", dataset_display_name=lm.SOURCE_DATASET_HEALTH)

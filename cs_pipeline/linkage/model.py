@@ -240,7 +240,7 @@ class NotEnoughTrainingData(RuntimeError):
     pass
 
 
-def _splink_quiet() -> None:
+def quiet_splink_logging() -> None:
     """Splink logs progress at INFO; counts only, but keep it out of run logs."""
     logging.getLogger("splink").setLevel(logging.WARNING)
 
@@ -256,14 +256,14 @@ def train(
     min_persons: int = MIN_TRAINING_PERSONS,
     source: str = "trained",
 ) -> ModelBundle:
-    """Estimate the model from two node tables in ``con`` (columns :data:`standardise.NODE_COLUMNS`).
+    """Estimate the model from two tables in ``con`` shaped by :func:`standardise.splink_input_sql`.
 
     u from random pairs (seeded), the prior from two deterministic rules, m by expectation maximisation in two
     sessions (blocked on date of birth; on forename and surname) so every comparison is estimated once.
     """
     from splink import DuckDBAPI, Linker
 
-    _splink_quiet()
+    quiet_splink_logging()
     n_persons = con.cursor().execute(f"SELECT count(*) FROM {persons_table}").fetchall()[0][0]
     n_health = con.cursor().execute(f"SELECT count(*) FROM {health_table}").fetchall()[0][0]
     if n_persons < min_persons or n_health < min_persons:
@@ -284,9 +284,7 @@ def train(
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs_u, seed=seed)
     for rule in ("l.dob = r.dob", "l.forename = r.forename AND l.surname = r.surname"):
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, max_pairs=max_pairs_em
-        )
+        linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=max_pairs_em)
     splink_model = regularise(linker.misc.save_model_to_json())
     return ModelBundle(
         splink_model=splink_model,
