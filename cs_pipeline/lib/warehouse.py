@@ -71,6 +71,23 @@ class Warehouse:
             result = conn.execute(sa.text(sql), params)
             return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
+    def fetch_frame(self, sql: str) -> pd.DataFrame:
+        """A large query's rows by each engine's bulk path: DuckDB fetch_df (typed), PostgreSQL COPY (all text).
+
+        The DuckDB result is drained in full: DuckDB 2.0 breaks the next query on a half-read one.
+        """
+        with self.engine.connect() as conn:
+            driver = conn.connection.driver_connection
+            if self.dialect == "duckdb":
+                cursor = driver.cursor()
+                cursor.execute(sql)
+                return cursor.fetch_df()
+            buf = io.StringIO()
+            with driver.cursor() as cur:
+                cur.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)", buf)
+            buf.seek(0)
+            return pd.read_csv(buf, dtype=str, keep_default_na=False, na_values=[""])
+
     def scalar(self, sql: str, **params):
         with self.engine.connect() as conn:
             return conn.execute(sa.text(sql), params).scalar()

@@ -14,7 +14,6 @@ What is written:
 from __future__ import annotations
 
 import datetime as dt
-import io
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -108,18 +107,7 @@ class TableValidation:
 # -- reading ----------------------------------------------------------------------------------------------------
 def read_sql_frame(wh: Warehouse, sql: str) -> pd.DataFrame:
     """A query's rows as text (None for NULL) by each engine's fast path (DuckDB: fetch_df; PostgreSQL: COPY)."""
-    with wh.engine.connect() as conn:
-        driver = conn.connection.driver_connection
-        if wh.dialect == "duckdb":
-            cursor = driver.cursor()
-            cursor.execute(sql)
-            frame = cursor.fetch_df()  # drains the result (DuckDB 2.0: never leave one unfinished)
-        else:
-            buf = io.StringIO()
-            with driver.cursor() as cur:
-                cur.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)", buf)
-            buf.seek(0)
-            frame = pd.read_csv(buf, dtype=str, keep_default_na=False, na_values=[""])
+    frame = wh.fetch_frame(sql)
     frame = frame.astype(object)
     return frame.where(frame.notna(), None)
 
@@ -189,18 +177,7 @@ def read_frame(wh: Warehouse, schema: str, table: str, columns: list[str] | None
     else:
         cols = "*"
     sql = f"SELECT {cols} FROM {q(schema)}.{q(table)}"
-    with wh.engine.connect() as conn:
-        driver = conn.connection.driver_connection
-        if wh.dialect == "duckdb":
-            cursor = driver.cursor()
-            cursor.execute(sql)
-            frame = cursor.fetch_df()  # drains the result (DuckDB 2.0: never leave one unfinished)
-        else:
-            buf = io.StringIO()
-            with driver.cursor() as cur:
-                cur.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)", buf)
-            buf.seek(0)
-            frame = pd.read_csv(buf, dtype=str, keep_default_na=False, na_values=[""])
+    frame = wh.fetch_frame(sql)
     if columns:
         return frame.astype(object).where(frame.notna(), None)
     return _as_text(frame)
