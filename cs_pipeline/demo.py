@@ -45,7 +45,12 @@ def materialise_everything() -> bool:
     from cs_pipeline.definitions import defs
 
     job = defs.get_implicit_global_asset_job_def()
-    result = job.execute_in_process(instance=dg.DagsterInstance.get(), raise_on_error=False)
+    # INFO on the console: step starts and ends, counts and timings; the DEBUG event stream is in the UI.
+    result = job.execute_in_process(
+        instance=dg.DagsterInstance.get(),
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+    )
     failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     for step in failed:
         print(f"  step failed: {step}")
