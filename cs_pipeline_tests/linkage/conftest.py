@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 import pytest
 
+from cs_pipeline.lib.health_files import HEALTH_KINDS
 from cs_pipeline.lib.warehouse import Warehouse
 from cs_pipeline_tests.conftest import fresh_postgres_database
 
@@ -84,20 +85,8 @@ SENSITIVE = sorted(
     | {d for dob in {p[4] for p in PERSONS} | {h[5] for h in HEALTH} for d in (dob, "/".join(reversed(dob.split("-"))))}
 )
 
-HEALTH_COLUMNS = {
-    "lac_health_assessments": [
-        "record_id", "nhs_number", "given_name", "family_name", "date_of_birth", "sex", "postcode", "la_child_id",
-        "assessment_type", "request_received_date", "appointment_date", "assessment_date", "report_sent_date",
-        "status", "practitioner_type", "provider_code",
-    ],
-    "immunisations": [
-        "record_id", "nhs_number", "given_name", "family_name", "date_of_birth", "sex", "postcode", "status_date",
-        "up_to_date",
-    ],
-    "dental_checks": [
-        "record_id", "nhs_number", "given_name", "family_name", "date_of_birth", "sex", "postcode", "check_date",
-    ],
-}
+# The health contract columns, as the extraction library defines them.
+HEALTH_COLUMNS = {name: list(kind.columns) for name, kind in HEALTH_KINDS.items()}
 HEALTH_LOAD_TYPES = {
     "_row_key": "TEXT",
     "_file": "TEXT",

@@ -17,25 +17,15 @@ import pandas as pd
 
 from cs_pipeline.config import PROJECT_ROOT, Settings
 from cs_pipeline.lib.dbt_env import dbt_env
+from cs_pipeline.lib.health_files import HEALTH_KINDS
 from cs_pipeline.lib.ssd_schema import ssd_tables
 from cs_pipeline.lib.warehouse import Warehouse
+from cs_pipeline.lib.working_days import CALENDAR_COLUMN_TYPES, calendar_frame
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_style_sql"
 
-HEALTH_COLUMNS = {
-    "health_lac_health_assessments": [
-        "record_id", "nhs_number", "given_name", "family_name", "date_of_birth", "sex", "postcode", "la_child_id",
-        "assessment_type", "request_received_date", "appointment_date", "assessment_date", "report_sent_date",
-        "status", "practitioner_type", "provider_code",
-    ],
-    "health_immunisations": [
-        "record_id", "nhs_number", "given_name", "family_name", "date_of_birth", "sex", "postcode", "status_date",
-        "up_to_date",
-    ],
-    "health_dental_checks": [
-        "record_id", "nhs_number", "given_name", "family_name", "date_of_birth", "sex", "postcode", "check_date",
-    ],
-}
+# The health contract columns, as the extraction library defines them.
+HEALTH_COLUMNS = {kind.table: list(kind.columns) for kind in HEALTH_KINDS.values()}
 SSD_META = ["_row_key", "_source", "_extracted_at", "_load_id"]
 HEALTH_META = ["_row_key", "_file", "_file_date", "_row_number", "_extracted_at", "_load_id"]
 QUARANTINE_META = ["_row_key", "rule_id", "message", "run_id", "quarantined_at"]
@@ -50,54 +40,6 @@ def raw_columns() -> dict[str, list[str]]:
     cols = {name: [c.name for c in columns] for name, columns in ssd_tables().items()}
     cols.update(HEALTH_COLUMNS)
     return cols
-
-
-def calendar_frame(start: dt.date, end: dt.date) -> pd.DataFrame:
-    """staging.dim_calendar: the lib builder when the extraction stage provides it, else the same rule here."""
-    try:
-        from cs_pipeline.lib import working_days  # written by the extraction stage
-
-        for name in ("build_calendar", "calendar_frame", "england_calendar", "working_day_calendar"):
-            builder = getattr(working_days, name, None)
-            if builder is not None:
-                return builder(start, end)
-    except ImportError:
-        pass
-    import holidays
-
-    years = range(start.year, end.year + 1)
-    bank = holidays.country_holidays("GB", subdiv="ENG", years=years)
-    rows, index = [], 0
-    day = start
-    while day <= end:
-        working = day.isoweekday() <= 5 and day not in bank
-        index += 1 if working else 0
-        rows.append(
-            {
-                "calendar_date": day,
-                "is_working_day": working,
-                "working_day_index": index,
-                "bank_holiday_name": bank.get(day),
-                "year": day.year,
-                "month": day.month,
-                "month_start": day.replace(day=1),
-                "iso_dow": day.isoweekday(),
-            }
-        )
-        day += dt.timedelta(days=1)
-    return pd.DataFrame(rows)
-
-
-CALENDAR_TYPES = {
-    "calendar_date": "DATE",
-    "is_working_day": "BOOLEAN",
-    "working_day_index": "INTEGER",
-    "bank_holiday_name": "TEXT",
-    "year": "INTEGER",
-    "month": "INTEGER",
-    "month_start": "DATE",
-    "iso_dow": "INTEGER",
-}
 
 
 def _text_frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
@@ -138,7 +80,7 @@ def load_warehouse(
         wh.replace_table("raw", table, [_text_frame(rows, all_columns)], {c: "TEXT" for c in all_columns})
         q_columns = QUARANTINE_META + columns
         wh.replace_table("quarantine", table, [_text_frame([], q_columns)], {c: "TEXT" for c in q_columns})
-    wh.replace_table("staging", "dim_calendar", [calendar_frame(*calendar)], CALENDAR_TYPES)
+    wh.replace_table("staging", "dim_calendar", [calendar_frame(*calendar)], CALENDAR_COLUMN_TYPES)
     links = links or {}
     for table, columns in LINK_COLUMNS.items():
         wh.replace_table("linkage", table, [_text_frame(links.get(table, []), columns)], {c: "TEXT" for c in columns})
