@@ -34,6 +34,10 @@ Text conversion (every value; ``None`` stays NULL):
 Load metadata columns (architecture.md): ``_row_key`` = the row's number within this extract (``1``, ``2``,
 ...; unique within the table, not stable across extracts), ``_source`` (the URL with the password hidden),
 ``_extracted_at`` (UTC, ISO 8601, seconds), ``_load_id`` (the Dagster run id).
+
+Every extraction also records its table's latest load in ``raw.ssd_table_log`` (table, supplied, rows, load id,
+time). An optional extension table (``ssd_extension_tables.csv``) absent from the source is loaded empty and
+logged as not supplied, so the measures built on it report ``source_not_supplied`` rather than failures.
 """
 from __future__ import annotations
 
@@ -57,17 +61,22 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 from cs_pipeline.config import redact_url
-from cs_pipeline.lib.ssd_schema import ssd_tables
+from cs_pipeline.lib.ssd_schema import extension_tables, ssd_tables
 from cs_pipeline.lib.warehouse import Warehouse
 
 RAW_SCHEMA = "raw"
 DEFAULT_CHUNK_ROWS = 50_000
 LOAD_COLUMNS = ("_row_key", "_source", "_extracted_at", "_load_id")
+TABLE_LOG = "ssd_table_log"
 LONDON = ZoneInfo("Europe/London")
 
 
 class SourceSchemaError(Exception):
     """The source lacks a contract table or column: that table's extraction fails, naming what is missing."""
+
+
+class SourceTableAbsent(SourceSchemaError):
+    """The source has no such table (for an optional extension table this is allowed: it loads empty)."""
 
 
 @dataclass
@@ -78,6 +87,7 @@ class ExtractResult:
     seconds: float = 0.0
     source_table: str = ""
     renamed_columns: dict[str, str] = field(default_factory=dict)  # contract name -> source spelling, if different
+    supplied: bool = True  # False: an optional extension table the source does not have, loaded empty
 
     @property
     def rows_per_second(self) -> float:
@@ -204,7 +214,7 @@ def resolve_source(
     available = list(inspector.get_table_names(schema=schema)) + list(inspector.get_view_names(schema=schema))
     source_table = _find(table, available)
     if source_table is None:
-        raise SourceSchemaError(f"source table {table} not found in the case-management database")
+        raise SourceTableAbsent(f"source table {table} not found in the case-management database")
     source_cols = [c["name"] for c in inspector.get_columns(source_table, schema=schema)]
     mapping: dict[str, str] = {}
     missing: list[str] = []
@@ -375,10 +385,33 @@ def extract_ssd_table(
         chunks = (chunk_hook(c) for c in chunks)
     try:
         warehouse.replace_table(RAW_SCHEMA, table, chunks, raw_column_types(table))
+    except SourceTableAbsent:
+        if table not in extension_tables():
+            raise
+        warehouse.replace_table(RAW_SCHEMA, table, [], raw_column_types(table))
+        result.supplied = False
     finally:
         chunks.close()
     result.seconds = time.perf_counter() - started
+    record_table_load(warehouse, table, supplied=result.supplied, rows=result.rows, load_id=load_id)
     return result
+
+
+def record_table_load(warehouse: Warehouse, table: str, *, supplied: bool, rows: int, load_id: str) -> None:
+    """Replace ``table``'s row in ``raw.ssd_table_log`` with this load (one row per table: its latest load)."""
+    log = f"{RAW_SCHEMA}.{TABLE_LOG}"
+    with warehouse.begin() as conn:
+        warehouse.create_table(
+            conn, RAW_SCHEMA, TABLE_LOG,
+            {"table_name": "TEXT", "supplied": "BOOLEAN", "row_count": "BIGINT", "load_id": "TEXT",
+             "extracted_at": "TIMESTAMP"},
+        )
+        conn.execute(sa.text(f"DELETE FROM {log} WHERE table_name = :t"), {"t": table})
+        conn.execute(
+            sa.text(f"INSERT INTO {log} VALUES (:t, :s, :r, :l, :at)"),
+            {"t": table, "s": supplied, "r": rows, "l": load_id,
+             "at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)},
+        )
 
 
 _SA_TYPES = {"nvarchar": sa.Unicode, "nchar": sa.Unicode, "datetime": sa.DateTime, "int": sa.Integer, "float": sa.Float}

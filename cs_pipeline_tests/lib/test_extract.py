@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mssql, postgresql, sqlite
 
 from cs_pipeline.lib.extract import (
+    TABLE_LOG,
     SourceSchemaError,
     contract_metadata,
     datetime_text,
@@ -160,7 +161,7 @@ def test_chunks_are_bounded_and_a_failure_mid_extract_keeps_the_previous_table(s
     kept = wh.query_frame("SELECT DISTINCT _load_id, disa_person_id FROM raw.ssd_disability ORDER BY 2")
     assert kept["_load_id"].unique().tolist() == ["run-1"]
     assert kept["disa_person_id"].tolist() == [f"P{i}" for i in range(5)]
-    assert wh.tables("raw") == ["ssd_disability"]  # no side table left behind
+    assert wh.tables("raw") == ["ssd_disability", TABLE_LOG]  # no side table left behind
 
 
 def test_text_array_takes_the_fast_path_only_for_text():

@@ -8,7 +8,7 @@ from cs_pipeline.defs.quality import defs as quality_defs
 from cs_pipeline.defs.quality.assets import SUITES, quarantine_assets, quarantine_key
 from cs_pipeline.defs.quality.report import validation_report
 from cs_pipeline.defs.resources import PipelineSettings
-from cs_pipeline.defs.transform.dbt import blocked_staging_models
+from cs_pipeline.defs.transform.dbt import blocked_dbt_selectors
 from cs_pipeline_tests.quality.conftest import AS_AT, write_raw
 
 TABLES = ("ssd_person", "ssd_cla_episodes", "ssd_contacts", "health_immunisations")
@@ -38,7 +38,8 @@ def check_evals(result, table):
 
 
 def test_definitions_load_with_one_asset_and_checks_per_raw_table():
-    assert len(quarantine_assets) == 38 == len(SUITES)
+    # 35 SSD tables + 2 extension tables + 3 health files
+    assert len(quarantine_assets) == 40 == len(SUITES)
     graph = dg.Definitions.merge(
         quality_defs, dg.Definitions(resources={"pipeline": PipelineSettings(
             cms_url="sqlite://", health_dir=".", warehouse_url="duckdb:///:memory:", output_dir=".",
@@ -66,7 +67,7 @@ def test_broken_deliveries_block_only_what_depends_on_them(tmp_path, duck):
     result = run(tmp_path, duck)
     assert result.success  # the run goes on: other tables' figures are still built
     # The dbt step leaves out exactly the broken tables' staging models and what is built on them.
-    assert set(blocked_staging_models(result.get_asset_check_evaluations())) == {
+    assert set(blocked_dbt_selectors(result.get_asset_check_evaluations())) == {
         "stg_ssd__cla_episodes", "stg_ssd__contacts", "stg_health__immunisations"}
     for broken in ("ssd_cla_episodes", "ssd_contacts", "health_immunisations"):
         assert duck.table_exists("quarantine", broken)

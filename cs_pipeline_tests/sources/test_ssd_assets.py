@@ -1,4 +1,4 @@
-"""raw/ssd_<table>: all 35 tables copied as text from SQLite and PostgreSQL sources into DuckDB and PostgreSQL."""
+"""raw/ssd_<table>: all 37 tables (35 SSD, 2 extension) copied as text from SQLite and PostgreSQL sources into DuckDB and PostgreSQL."""
 from __future__ import annotations
 
 import dagster as dg
@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from cs_pipeline.defs.sources import defs as sources_defs
 from cs_pipeline.defs.sources.ssd import ssd_asset_key, ssd_assets
-from cs_pipeline.lib.extract import LOAD_COLUMNS
+from cs_pipeline.lib.extract import LOAD_COLUMNS, TABLE_LOG
 from cs_pipeline.lib.ssd_schema import ssd_tables
 from cs_pipeline.lib.warehouse import Warehouse
 from cs_pipeline_tests.conftest import fresh_postgres_database
@@ -31,11 +31,11 @@ def pg_source():
 
 def test_every_extract_asset_is_defined_once_in_group_sources():
     keys = {k for a in sources_defs.assets for k in a.keys}
-    assert {ssd_asset_key(t) for t in TABLES} <= keys and len(ssd_assets) == 35
+    assert {ssd_asset_key(t) for t in TABLES} <= keys and len(ssd_assets) == 37
     kinds = ("lac_health_assessments", "immunisations", "dental_checks")
     assert {dg.AssetKey(["raw", f"health_{k}"]) for k in kinds} <= keys
     assert dg.AssetKey(["staging", "dim_calendar"]) in keys
-    assert len(keys) == 39
+    assert len(keys) == 41
     assert {a.group_names_by_key[k] for a in sources_defs.assets for k in a.keys} == {"sources"}
 
 
@@ -63,7 +63,12 @@ def test_all_tables_land_with_contract_columns_metadata_and_source_row_counts(
     assert result.success
 
     wh = Warehouse(warehouse_url)
-    assert wh.tables("raw") == sorted(TABLES)  # no side tables left
+    assert wh.tables("raw") == sorted([*TABLES, TABLE_LOG])  # no side tables left
+    log = wh.query_frame(f"SELECT * FROM raw.{TABLE_LOG}").set_index("table_name")
+    assert sorted(log.index) == sorted(TABLES)
+    assert log["supplied"].astype(bool).all()
+    assert {t: int(n) for t, n in log["row_count"].items()} == counts
+    assert set(log["load_id"]) == {result.run_id}
     metadata = _metadata_by_table(result)
     for table in TABLES:
         expected_columns = [c.name for c in ssd_tables()[table]] + list(LOAD_COLUMNS)
@@ -74,7 +79,8 @@ def test_all_tables_land_with_contract_columns_metadata_and_source_row_counts(
         assert {"seconds", "rows_per_second", "source"} <= set(metadata[table])
     assert counts[EMPTY_TABLE] == 0
     types = wh.query_frame(
-        "SELECT DISTINCT upper(data_type) AS t FROM information_schema.columns WHERE table_schema = 'raw'"
+        "SELECT DISTINCT upper(data_type) AS t FROM information_schema.columns "
+        f"WHERE table_schema = 'raw' AND table_name <> '{TABLE_LOG}'"
     )["t"].tolist()
     assert types in (["VARCHAR"], ["TEXT"])  # every raw column is text
 
@@ -144,4 +150,40 @@ def test_a_failed_extraction_fails_only_that_tables_check_and_keeps_the_previous
         assert wh.row_count("raw", table) == counts[table]
         assert wh.query_frame(f"SELECT DISTINCT _load_id FROM raw.{table}")["_load_id"].tolist() == [first.run_id]
     assert "pers_sex" in wh.columns("raw", "ssd_person")
-    assert wh.tables("raw") == ["ssd_disability", "ssd_missing", "ssd_person"]
+    assert wh.tables("raw") == ["ssd_disability", "ssd_missing", "ssd_person", TABLE_LOG]
+    # The load log still describes the raw tables as they are: the failed tables keep the first run's entry.
+    log = wh.query_frame(f"SELECT table_name, load_id FROM raw.{TABLE_LOG}").set_index("table_name")["load_id"]
+    assert log.to_dict() == {"ssd_disability": second.run_id, "ssd_missing": first.run_id, "ssd_person": first.run_id}
+
+
+def test_an_absent_extension_table_loads_empty_with_a_warning_and_is_logged_not_supplied(tmp_path, make_settings):
+    """A council whose SSD extract has no core-group table still runs; its measures then say source_not_supplied."""
+    cms_url = f"sqlite:///{tmp_path / 'ssd.sqlite'}"
+    counts = build_ssd_source(cms_url)
+    assert counts["ssd_cp_core_groups"] > 0
+    warehouse_url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    settings = make_settings(cms_url, warehouse_url)
+    selection = [a for a in ssd_assets if a.key.path[-1] in ("ssd_cp_core_groups", "ssd_cla_pep")]
+    assert dg.materialize(selection, resources={"pipeline": settings}).success
+    wh = Warehouse(warehouse_url)
+    assert wh.row_count("raw", "ssd_cp_core_groups") == counts["ssd_cp_core_groups"]
+
+    engine = sa.create_engine(cms_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE ssd_cp_core_groups"))
+    engine.dispose()
+
+    second = dg.materialize(selection, resources={"pipeline": settings})
+    assert second.success
+    checks = {e.asset_key.path[-1]: e for e in second.get_asset_check_evaluations()}
+    assert not checks["ssd_cp_core_groups"].passed
+    assert checks["ssd_cp_core_groups"].severity == dg.AssetCheckSeverity.WARN  # not ERROR: nothing downstream is held
+    assert "not in the source" in checks["ssd_cp_core_groups"].description
+    assert checks["ssd_cla_pep"].passed
+    assert wh.row_count("raw", "ssd_cp_core_groups") == 0
+    assert wh.columns("raw", "ssd_cp_core_groups") == [c.name for c in ssd_tables()["ssd_cp_core_groups"]] + list(
+        LOAD_COLUMNS
+    )
+    log = wh.query_frame(f"SELECT table_name, supplied, row_count FROM raw.{TABLE_LOG}").set_index("table_name")
+    assert not bool(log.loc["ssd_cp_core_groups", "supplied"]) and int(log.loc["ssd_cp_core_groups", "row_count"]) == 0
+    assert bool(log.loc["ssd_cla_pep", "supplied"])

@@ -10,7 +10,7 @@ import dagster as dg
 from cs_pipeline.config import redact_url
 from cs_pipeline.defs.resources import PipelineSettings
 from cs_pipeline.lib.extract import RAW_SCHEMA, SourceSchemaError, extract_ssd_table
-from cs_pipeline.lib.ssd_schema import ssd_tables
+from cs_pipeline.lib.ssd_schema import extension_tables, ssd_tables
 
 GROUP = "sources"
 CHECK_NAME = "source_readable"
@@ -22,6 +22,7 @@ def ssd_asset_key(table: str) -> dg.AssetKey:
 
 def build_ssd_asset(table: str) -> dg.AssetsDefinition:
     columns = [c.name for c in ssd_tables()[table]]
+    extension = table in extension_tables()
 
     @dg.asset(
         key=ssd_asset_key(table),
@@ -32,7 +33,11 @@ def build_ssd_asset(table: str) -> dg.AssetsDefinition:
             f"{RAW_SCHEMA}.{table}: {len(columns)} contract columns as text, plus _row_key, _source, "
             "_extracted_at, _load_id."
         ),
-        metadata={"contract_columns": len(columns), "warehouse_table": f"{RAW_SCHEMA}.{table}"},
+        metadata={
+            "contract_columns": len(columns),
+            "warehouse_table": f"{RAW_SCHEMA}.{table}",
+            "optional_extension": extension,
+        },
         # ERROR but not Dagster-blocking: the dbt step leaves out this table's lineage itself (transform/dbt.py),
         # so one broken table does not stop every other table's models.
         check_specs=[
@@ -58,6 +63,20 @@ def build_ssd_asset(table: str) -> dg.AssetsDefinition:
                     )
                 ],
             )
+        if not result.supplied:
+            message = (
+                f"optional extension table {table} is not in the source ({redact_url(settings.cms_url)}): "
+                f"{RAW_SCHEMA}.{table} loaded empty and logged as not supplied; its measures say source_not_supplied"
+            )
+            context.log.warning(message)
+            return dg.MaterializeResult(
+                metadata={"source_supplied": False, "row_count": 0, "dagster/row_count": 0},
+                check_results=[
+                    dg.AssetCheckResult(
+                        check_name=CHECK_NAME, passed=False, severity=dg.AssetCheckSeverity.WARN, description=message
+                    )
+                ],
+            )
         context.log.info(
             f"{table}: {result.rows} rows in {result.chunks} chunk(s), {result.seconds:.2f}s "
             f"({result.rows_per_second} rows/s)"
@@ -70,6 +89,7 @@ def build_ssd_asset(table: str) -> dg.AssetsDefinition:
             "rows_per_second": dg.MetadataValue.float(result.rows_per_second),
             "source": redact_url(settings.cms_url),
             "source_table": result.source_table,
+            "source_supplied": True,
         }
         if result.renamed_columns:
             metadata["source_column_spellings"] = dg.MetadataValue.json(result.renamed_columns)
