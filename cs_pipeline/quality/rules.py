@@ -10,7 +10,8 @@ Severity of a failing *row*:
 A suite entry may override a rule's default severity (``severity: WARN``).
 
 Structural rules (``structure_valid``, ``rows_conserved``, ``quarantine_share``) judge the whole table; when they
-fail the table's quarantine asset fails a *blocking* ERROR check and its staging model does not run.
+fail, the table's quarantine asset fails an ERROR check and the dbt step leaves out its staging model
+and everything built on it (transform/dbt.py).
 """
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from pydantic import Field
 from cs_pipeline.defs.resources import PipelineSettings
 from cs_pipeline.linkage import model as lm
 from cs_pipeline.linkage.matching import LinkageSettings
+from cs_pipeline.lib.warehouse import Warehouse
 from cs_pipeline.linkage.pipeline import ensure_model, run_linkage, train_from_warehouse
 
 GROUP = "linkage"
@@ -131,6 +132,68 @@ def _spec(key: dg.AssetKey, description: str) -> dg.AssetSpec:
     )
 
 
+# ERROR checks, reported by the crosswalk step itself and not Dagster-blocking: the dbt step leaves out every model
+# built on the linkage tables when one fails in the run (transform/dbt.py), so the social care marts still build.
+CLUSTER_CHECK = "no_health_patient_linked_to_two_children"
+RECORD_CHECK = "one_child_per_health_record"
+INTEGRITY_CHECK_SPECS = [
+    dg.AssetCheckSpec(
+        CLUSTER_CHECK,
+        asset=CHILD_LINK,
+        description="Cluster sizes: a health patient node links to at most one child (ERROR); children linked to "
+        "several nodes are counted.",
+    ),
+    dg.AssetCheckSpec(
+        RECORD_CHECK,
+        asset=HEALTH_RECORD_LINK,
+        description="Each health record appears once and resolves to at most one child (ERROR: the health marts "
+        "read this crosswalk).",
+    ),
+]
+
+
+def integrity_check_results(wh: Warehouse) -> list[dg.AssetCheckResult]:
+    """The two ERROR checks, computed from the published linkage tables (counts only)."""
+    conflicts = int(
+        wh.scalar(
+            "SELECT count(*) FROM (SELECT health_patient_key FROM linkage.child_link "
+            "GROUP BY health_patient_key HAVING count(DISTINCT person_id) > 1) AS x"
+        )
+    )
+    sizes = wh.query_frame(
+        "SELECT nodes, count(*) AS children FROM (SELECT person_id, count(*) AS nodes FROM linkage.child_link "
+        "GROUP BY person_id) AS s GROUP BY nodes ORDER BY nodes"
+    )
+    distribution = {str(int(r.nodes)): int(r.children) for r in sizes.itertuples()}
+    several = sum(n for k, n in distribution.items() if int(k) > 1)
+    duplicated = int(
+        wh.scalar(
+            "SELECT count(*) FROM (SELECT file_kind, record_id FROM linkage.health_record_link "
+            "GROUP BY file_kind, record_id HAVING count(*) > 1) AS x"
+        )
+    )
+    return [
+        dg.AssetCheckResult(
+            asset_key=CHILD_LINK,
+            check_name=CLUSTER_CHECK,
+            passed=conflicts == 0,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "health_patient_nodes_linked_to_several_children": conflicts,
+                "children_linked_to_several_nodes": several,
+                "children_by_node_count": dg.MetadataValue.json(distribution),
+            },
+        ),
+        dg.AssetCheckResult(
+            asset_key=HEALTH_RECORD_LINK,
+            check_name=RECORD_CHECK,
+            passed=duplicated == 0,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"health_records_listed_more_than_once": duplicated},
+        ),
+    ]
+
+
 @dg.multi_asset(
     name="linkage_crosswalk",
     specs=[
@@ -147,6 +210,7 @@ def _spec(key: dg.AssetKey, description: str) -> dg.AssetSpec:
         _spec(PERSON_NODES, "SSD persons with standardised identifiers (one row per child)."),
         _spec(HEALTH_PATIENT_NODES, "Distinct normalised health identities (one row per health patient node)."),
     ],
+    check_specs=INTEGRITY_CHECK_SPECS,
     can_subset=False,
 )
 def linkage_crosswalk(context: dg.AssetExecutionContext, config: LinkageConfig, pipeline: PipelineSettings):
@@ -219,6 +283,10 @@ def linkage_crosswalk(context: dg.AssetExecutionContext, config: LinkageConfig, 
         asset_key=HEALTH_PATIENT_NODES,
         metadata={"dagster/row_count": dg.MetadataValue.int(v["health_patient_nodes"])},
     )
+    for result in integrity_check_results(wh):
+        if not result.passed:
+            context.log.error(f"linkage check {result.check_name} failed: models built on linkage.* will not run")
+        yield result
 
 
 LINKAGE_ASSET_KEYS = [MATCH_MODEL, CHILD_LINK, REVIEW_QUEUE, HEALTH_RECORD_LINK, PERSON_NODES, HEALTH_PATIENT_NODES]

@@ -1,4 +1,8 @@
-"""Asset checks on the published crosswalk: counts and shares only in their metadata."""
+"""WARN asset checks on the published crosswalk: counts and shares only in their metadata.
+
+The two ERROR checks (a health node linked to two children, a health record listed twice) are reported by the
+crosswalk asset itself (assets.py), so they are recorded before the dbt step decides what to leave out.
+"""
 
 import dagster as dg
 
@@ -95,59 +99,6 @@ def health_records_unlinked_share(pipeline: PipelineSettings) -> dg.AssetCheckRe
 
 @dg.asset_check(
     asset=CHILD_LINK,
-    name="no_health_patient_linked_to_two_children",
-    blocking=True,
-    description="Cluster sizes: a health patient node links to at most one child (ERROR); children linked to "
-    "several nodes are counted.",
-)
-def no_health_patient_linked_to_two_children(pipeline: PipelineSettings) -> dg.AssetCheckResult:
-    wh = pipeline.warehouse()
-    conflicts = int(
-        wh.scalar(
-            "SELECT count(*) FROM (SELECT health_patient_key FROM linkage.child_link "
-            "GROUP BY health_patient_key HAVING count(DISTINCT person_id) > 1) AS x"
-        )
-    )
-    sizes = wh.query_frame(
-        "SELECT nodes, count(*) AS children FROM (SELECT person_id, count(*) AS nodes FROM linkage.child_link "
-        "GROUP BY person_id) AS s GROUP BY nodes ORDER BY nodes"
-    )
-    distribution = {str(int(r.nodes)): int(r.children) for r in sizes.itertuples()}
-    several = sum(n for k, n in distribution.items() if int(k) > 1)
-    return dg.AssetCheckResult(
-        passed=conflicts == 0,
-        severity=dg.AssetCheckSeverity.ERROR,
-        metadata={
-            "health_patient_nodes_linked_to_several_children": conflicts,
-            "children_linked_to_several_nodes": several,
-            "children_by_node_count": dg.MetadataValue.json(distribution),
-        },
-    )
-
-
-@dg.asset_check(
-    asset=HEALTH_RECORD_LINK,
-    name="one_child_per_health_record",
-    blocking=True,
-    description="Each health record appears once and resolves to at most one child (ERROR: the health marts read "
-    "this crosswalk).",
-)
-def one_child_per_health_record(pipeline: PipelineSettings) -> dg.AssetCheckResult:
-    duplicated = int(
-        pipeline.warehouse().scalar(
-            "SELECT count(*) FROM (SELECT file_kind, record_id FROM linkage.health_record_link "
-            "GROUP BY file_kind, record_id HAVING count(*) > 1) AS x"
-        )
-    )
-    return dg.AssetCheckResult(
-        passed=duplicated == 0,
-        severity=dg.AssetCheckSeverity.ERROR,
-        metadata={"health_records_listed_more_than_once": duplicated},
-    )
-
-
-@dg.asset_check(
-    asset=CHILD_LINK,
     name="match_weight_drift",
     description=f"Population stability index of the scored pairs' match weights against the previous run "
     f"(linkage.match_weight_history; WARN above {MAX_WEIGHT_PSI}).",
@@ -169,7 +120,5 @@ def match_weight_drift(pipeline: PipelineSettings) -> dg.AssetCheckResult:
 linkage_checks = [
     linked_share_of_children_in_care,
     health_records_unlinked_share,
-    no_health_patient_linked_to_two_children,
-    one_child_per_health_record,
     match_weight_drift,
 ]

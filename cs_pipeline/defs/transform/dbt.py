@@ -3,7 +3,8 @@
 All models run in one dbt step, so Dagster's own blocking would let one broken source stop every mart. Instead
 the source stages report structural failures as ERROR checks, and this step leaves out exactly the staging models
 of sources that failed one in this run, and everything built on them (`dbt build --exclude stg_x+`): the rest of
-the council's morning figures are still built, and the blocked models keep their previous tables.
+the council's morning figures are still built, and the blocked models keep their previous tables. A failed linkage
+ERROR check likewise leaves out every model reading the crosswalk (`--exclude source:linkage+`).
 
 Model asset keys are `<schema>/<model>` (e.g. `marts/iha_timeliness`); sources keep dagster-dbt's
 `<source>/<table>` keys, which are exactly the keys of the extract and quality assets (`raw/ssd_person`,
@@ -22,6 +23,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from cs_pipeline.config import PROJECT_ROOT
 from cs_pipeline.defs.resources import PipelineSettings
 from cs_pipeline.lib.dbt_env import dbt_env, prepare_manifest
+from cs_pipeline.quality.engine import staging_model_for
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_style_sql"
 
@@ -50,27 +52,28 @@ def dbt_resource() -> DbtCliResource:
     )
 
 
-def staging_model_for(source_key: dg.AssetKey) -> str | None:
-    """raw/ssd_person or quarantine/ssd_person -> stg_ssd__person; raw/health_x -> stg_health__x."""
-    if len(source_key.path) != 2 or source_key.path[0] not in ("raw", "quarantine"):
+def dbt_selector_for(asset_key: dg.AssetKey) -> str | None:
+    """The dbt models that read what an asset wrote: raw/ssd_person or quarantine/ssd_person -> stg_ssd__person;
+    raw/health_x -> stg_health__x; any linkage/* table -> source:linkage (every model reading the crosswalk)."""
+    if len(asset_key.path) != 2:
         return None
-    table = source_key.path[1]
-    if table.startswith("ssd_"):
-        return f"stg_ssd__{table.removeprefix('ssd_')}"
-    if table.startswith("health_"):
-        return f"stg_health__{table.removeprefix('health_')}"
+    schema, table = asset_key.path
+    if schema in ("raw", "quarantine") and table.startswith(("ssd_", "health_")):
+        return staging_model_for(table)
+    if schema == "linkage":
+        return "source:linkage"
     return None
 
 
-def blocked_staging_models(evaluations) -> dict[str, list[str]]:
-    """Staging models whose source failed an ERROR check -> the failed checks (`asset:check`)."""
+def blocked_dbt_selectors(evaluations) -> dict[str, list[str]]:
+    """dbt selectors whose upstream asset failed an ERROR check in this run -> the failed checks (`asset:check`)."""
     blocked: dict[str, list[str]] = {}
     for evaluation in evaluations:
         if evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.ERROR:
             continue
-        model = staging_model_for(evaluation.asset_key)
-        if model:
-            blocked.setdefault(model, []).append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
+        selector = dbt_selector_for(evaluation.asset_key)
+        if selector:
+            blocked.setdefault(selector, []).append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
     return blocked
 
 
@@ -86,9 +89,9 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, pipeline:
     # The dbt subprocess inherits our environment: point it at this run's warehouse and as-at date.
     os.environ.update(dbt_env(pipeline.settings()))
     args = ["build"]
-    blocked = blocked_staging_models(check_evaluations_of_this_run(context))
+    blocked = blocked_dbt_selectors(check_evaluations_of_this_run(context))
     if blocked:
-        for model, checks in sorted(blocked.items()):
-            context.log.error(f"{model} and everything built on it not run: failed {', '.join(checks)}")
-        args += ["--exclude", *(f"{model}+" for model in sorted(blocked))]
+        for selector, checks in sorted(blocked.items()):
+            context.log.error(f"{selector} and everything built on it not run: failed {', '.join(checks)}")
+        args += ["--exclude", *(f"{selector}+" for selector in sorted(blocked))]
     yield from dbt.cli(args, context=context).stream()
