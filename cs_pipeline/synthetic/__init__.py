@@ -30,6 +30,14 @@ working days of the start of a period of care (TIMELINESS.md counting, excluding
 children who leave first) over EVERY period of care in the extract, also those that started before the window:
 each period has its IHA and RHA chain in ssd_cla_health and in the health provider's history (first delivery).
 IHAs not done by the as-at date although due are few and mostly recent.
+Extension tables (``extension_tables()``, not in the SSD specification): ``ssd_cp_core_groups`` holds every CP plan's
+core group meetings, the first within 10 working days of the ICPC for 72% of plans (CORE_GROUP_ON_TIME, else days
+to weeks late), then every 4-8 weeks until the plan ends; ``ssd_cla_pep`` holds the PEPs of children aged 3-17 at
+entry (not short breaks): an initial PEP within 20 working days for 65% (PEP_INITIAL_ON_TIME, else late; none if the
+child leaves first), then one in 88% of the school terms (starting 09-01, 01-01, 04-15) that start on or after its
+due date (PEP_TERM_DONE). Like visits and reviews they are written from the window start. They draw from their
+own random stream, so every other table of a seed is as it was before they existed. manifest.json
+``rates.timeliness`` records the settings and the outcomes generated (plans / periods started in the window).
 
 Nothing is dated after the as-at date except injected defects (a deadline column of a meeting held early, such as
 ``clar_cla_review_due_date``, may fall shortly after it); health files hold no date after their delivery date.
@@ -44,7 +52,7 @@ Case-management side (ssd_*):
   overlapping_cla_episodes, end_before_start (episodes, placements, CP plans), code_not_in_list (placement type,
   ceased reason, legal status, primary need, contact source), cp_plan_start_not_icpc, review_before_care,
   duplicate_key (contacts, assessments, CLA visits), orphan_foreign_key (contact person, assessment referral,
-  CP review plan).
+  CP review plan, core group plan, PEP person).
 - Case-management health checks (ssd_cla_health) carry the provider's date for most checks, are missing for
   ~7% and recorded 3-30 days late for ~8% (not defects: the health files hold the truth).
 Health side (per record): NHS number blank 5% (nhs_missing) or mistyped 2% (nhs_mistyped), name typo 5%

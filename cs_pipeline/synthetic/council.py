@@ -4,12 +4,13 @@ Everything is simulated on date ordinals and emitted as rows (tuples in contract
 as-at date do not exist yet: end dates after as-at are written blank (still open), meetings after as-at are not
 written. Activity that finished before the six-year window is dropped; a period of care or referral still open
 when the window starts keeps its full history (episodes, placements, legal statuses, and its health assessments:
-IHA and RHA chain), while other repeating events (visits, reviews, dental checks) are written from the window
-start.
+IHA and RHA chain), while other repeating events (visits, reviews, dental checks, core groups, PEPs) are written
+from the window start.
 
 Randomness: the unit's numpy ``SeedSequence`` seeds a numpy Generator (counts, NHS number pools) and a
-``FastRandom`` (a ``random.Random`` with cheap integer draws) for the per-child loops; nothing depends on set
-ordering or the wall clock.
+``FastRandom`` (a ``random.Random`` with cheap integer draws) for the per-child loops; the extension tables (core
+groups, PEPs) use a second ``FastRandom`` from a child of that sequence. Nothing depends on set ordering or the wall
+clock.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import itertools
 import json
 import math
 import random
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from itertools import accumulate
 
@@ -60,6 +61,13 @@ REENTRY_GAP_MEDIAN = 200     # days from leaving care to the referral that bring
 REENTRY_AGE_MIX = (0.0, 0.11, 0.25, 0.46, 0.18)
 # temporary placements (PLACE T0-T4) in the middle of a placement: chance per placement of 6 weeks or more
 P_TEMPORARY = 0.04
+# extension tables (TIMELINESS.md CORE_GROUP, PEP); no national statistic, so these are plausible local figures
+CORE_GROUP_ON_TIME = 0.72    # first core group within 10 working days of the ICPC
+CORE_GROUP_GAP = (28, 56)    # calendar days between later core group meetings
+PEP_INITIAL_ON_TIME = 0.65   # initial PEP within 20 working days of entry to care
+PEP_TERM_DONE = 0.88         # a PEP in each later school term
+PEP_AGES = (3, 18)           # age at entry to care (years, upper bound excluded)
+TERM_STARTS = ((9, 1), (1, 1), (4, 15))   # (month, day); a term ends the day before the next one starts
 
 
 class Chooser:
@@ -211,6 +219,16 @@ class CouncilUnit:
         # IHAs over any large set of periods of care is the configured rate up to a few items, not +/- a binomial
         # error of about a point at scale 1
         self._iha_u = self.r.random()
+        # the extension tables (core groups, PEPs) draw from their own stream: adding them left every other table
+        # of a seed as it was
+        side = np.random.SeedSequence(seed_seq.entropy, spawn_key=(*seed_seq.spawn_key, 1))
+        self.rx = FastRandom(int(side.generate_state(1, np.uint64)[0]))
+        self.terms = [dt.date(y, m, d).toordinal() for y in range(as_at.year - 26, as_at.year + 2)
+                      for m, d in sorted(TERM_STARTS)]
+        # generator-side outcomes of the due items, for the manifest (TIMELINESS.md vocabulary)
+        self.timeliness = {k: dict.fromkeys(("on_time", "late", "overdue", "not_yet_due", "excluded"), 0)
+                           for k in ("core_group_first", "pep_initial")}
+        self.timeliness["pep_term"] = {"due": 0, "done": 0}
 
     # ---- small helpers ---------------------------------------------------------------------------------
     def nid(self, kind: str) -> str:
@@ -664,8 +682,90 @@ class CouncilUnit:
                              cppv_cp_visit_bedroom=self.flag(seen and r.random() < 0.5))
                 v = cal.add_wd(v, r.randint(5, 10) if r.random() < 0.85 else r.randint(11, 20))
             self.involve(p, ref_id, "cp", icpc_date, plan_end, "Allocated Social Worker", "TSPROC")
+            self.core_groups(p, plan_id, icpc_date, plan_end)
         later.append(events)
         return plan_end if until is None else icpc_date
+
+    def core_groups(self, p: Person, plan_id: str, icpc: int, plan_end: int) -> None:
+        """Core group meetings of one CP plan (ssd_cp_core_groups): the first within 10 working days of the ICPC
+        with chance CORE_GROUP_ON_TIME (else a few days to weeks late), then every 4-8 weeks until the plan ends.
+        Written from the window start, like CP visits; a plan that ends before its first meeting has none."""
+        if icpc > self.as_at:
+            return
+        rx = self.rx
+        cal = self.cal
+        due = cal.add_wd(icpc, 10)
+        on_time = rx.random() < CORE_GROUP_ON_TIME
+        if on_time:
+            m = cal.add_wd(icpc, rx.randint(3, 10))
+        else:
+            m = cal.add_wd(due, max(1, min(60, int(round(6 * math.exp(rx.gauss(0.0, 0.8)))))))
+        stop = min(plan_end, self.as_at + 1)       # no meeting on or after the day the plan ends
+        if icpc >= self.window_start:
+            self._outcome("core_group_first", due, plan_end, m if m < stop else None)
+        while m < stop:
+            if m >= self.window_start:
+                self.add("ssd_cp_core_groups", cpcg_core_group_id=self.nid("coregroup"), cpcg_person_id=p.pid,
+                         cpcg_cp_plan_id=plan_id, cpcg_meeting_date=self.D(m))
+            m = cal.on_or_after(m + rx.randint(*CORE_GROUP_GAP))
+
+    def _outcome(self, item: str, due: int, scope_end: int, done: int | None) -> None:
+        """Tally a due item as the marts count it: leaving scope before the due date excludes it."""
+        t = self.timeliness[item]
+        if due > self.as_at:
+            t["not_yet_due"] += 1
+        elif scope_end < due:
+            t["excluded"] += 1
+        elif done is None:
+            t["overdue"] += 1
+        else:
+            t["on_time" if done <= due else "late"] += 1
+
+    def peps(self, per: Period) -> None:
+        """Personal education plans (ssd_cla_pep) of a child of school or early-years age (3-17): an initial PEP for
+        a child 3-17 at entry (on time with chance PEP_INITIAL_ON_TIME, else late, none if the child leaves first),
+        then one in each term that starts after its due date (and after the 3rd birthday of a child who came into
+        care younger) with chance PEP_TERM_DONE. Written from the window start, like reviews and visits."""
+        p = per.person
+        if p.age(per.start) >= PEP_AGES[1]:
+            return
+        rx = self.rx
+        cal = self.cal
+        e = per.start
+        end = min(per.end, p.birthday(18))
+        stop = min(end, self.as_at + 1)
+        due = cal.add_wd(e, 20)
+        terms = self.terms
+        if p.age(e) < PEP_AGES[0]:
+            # no initial PEP under 3; termly PEPs once the child is of early-years age
+            i = bisect_left(terms, max(due, p.birthday(PEP_AGES[0])))
+        else:
+            if rx.random() < PEP_INITIAL_ON_TIME:
+                first = cal.add_wd(e, rx.randint(5, 20))
+            else:
+                first = cal.add_wd(due, max(1, min(120, int(round(8 * math.exp(rx.gauss(0.0, 0.8)))))))
+            if e >= self.window_start:
+                self._outcome("pep_initial", due, end, first if first < stop else None)
+            if first >= end:            # left care first: no PEP, none later
+                return
+            self.pep_row(p, first)
+            # a late initial PEP held in a term stands for that term's PEP
+            i = bisect_right(terms, max(due - 1, first))
+        tally = self.timeliness["pep_term"]
+        while i + 1 < len(terms) and terms[i] < stop:
+            ts, te = terms[i], terms[i + 1] - 1
+            i += 1
+            done = rx.random() < PEP_TERM_DONE
+            d = cal.add_wd(ts - 1, rx.randint(1, cal.wd_between(ts - 1, te))) if done else None
+            if ts >= self.window_start and te <= self.as_at and te < end:
+                tally["due"] += 1
+                tally["done"] += done
+            if d is not None and d < stop:
+                self.pep_row(p, d)
+
+    def pep_row(self, p: Person, d: int) -> None:
+        if self.window_start <= d <= self.as_at:
+            self.add("ssd_cla_pep", clpe_pep_id=self.nid("pep"), clpe_person_id=p.pid, clpe_pep_date=self.D(d))
 
     # ---- care --------------------------------------------------------------------------------------------
     def care_type(self, p: Person, age: float, route: str) -> str:
@@ -972,6 +1072,7 @@ class CouncilUnit:
         self.cla_visits(per, place_ids)
         self.health_for_period(per)
         self.cla_extras(per)
+        self.peps(per)
         if per.start >= self.window_start:
             opt = CH_LAPP(r)
             self.add("ssd_cla_previous_permanence", lapp_table_id=self.nid("lapp"), lapp_person_id=p.pid,

@@ -138,7 +138,8 @@ def inject_ssd(unit: CouncilUnit) -> list[Defect]:
     # --- orphan foreign keys
     orphan = unit.base + 9_000_000
     for table, col in (("ssd_contacts", "cont_person_id"), ("ssd_cin_assessments", "cina_referral_id"),
-                       ("ssd_cp_reviews", "cppr_cp_plan_id")):
+                       ("ssd_cp_reviews", "cppr_cp_plan_id"), ("ssd_cp_core_groups", "cpcg_cp_plan_id"),
+                       ("ssd_cla_pep", "clpe_person_id")):
         C = COL_INDEX[table]
         tab = rows[table]
         for i in pick(table, RULE_BREAK_RATE / 3):

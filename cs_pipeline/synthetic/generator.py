@@ -75,6 +75,7 @@ class UnitResult:
     file_rows: dict
     flag_variants: int
     window_start: int
+    timeliness: dict = field(default_factory=dict)
 
 
 def build_unit(seed: int, unit_no: int, fraction: float, n_units: int, as_at: dt.date, iha_on_time_rate: float,
@@ -89,7 +90,8 @@ def build_unit(seed: int, unit_no: int, fraction: float, n_units: int, as_at: dt
     unit.unknown_children(HEALTH_RATES["health_unknown_child"])
     defects = inject_ssd(unit)
     truth, hdefects, file_rows = DeliveryPlan(as_at, seed).unit_rows(unit)
-    return UnitResult(unit.rows, truth, defects + hdefects, file_rows, unit.flag_variants, unit.window_start)
+    return UnitResult(unit.rows, truth, defects + hdefects, file_rows, unit.flag_variants, unit.window_start,
+                      unit.timeliness)
 
 
 def _results(units, workers: int, args: tuple):
@@ -116,6 +118,21 @@ def _redact(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+def _timeliness(tallies: dict) -> dict:
+    """Settings of the extension tables and what was generated: outcomes of the due items (as the marts count them,
+    TIMELINESS.md) over plans / periods of care started in the window, before defects are injected."""
+    out = {"core_group_on_time": council_mod.CORE_GROUP_ON_TIME, "pep_initial_on_time": council_mod.PEP_INITIAL_ON_TIME,
+           "pep_term_done": council_mod.PEP_TERM_DONE, "pep_ages_at_entry": list(council_mod.PEP_AGES),
+           "term_starts": [f"{m:02d}-{d:02d}" for m, d in council_mod.TERM_STARTS]}
+    for item in ("core_group_first", "pep_initial"):
+        t = dict(tallies.get(item, {}))
+        due = sum(t.get(k, 0) for k in ("on_time", "late", "overdue"))
+        out[item] = {**t, "due": due, "on_time_share": round(t.get("on_time", 0) / due, 4) if due else None}
+    t = dict(tallies.get("pep_term", {"due": 0, "done": 0}))
+    out["pep_term"] = {**t, "done_share": round(t["done"] / t["due"], 4) if t["due"] else None}
+    return out
 
 
 def generate(out_dir: str | Path, scale: float = 1, seed: int = 7, cms_url: str | None = None,
@@ -146,6 +163,7 @@ def generate(out_dir: str | Path, scale: float = 1, seed: int = 7, cms_url: str 
     n_truth = 0
     flag_variants = 0
     window_start = None
+    timeliness: dict[str, dict[str, int]] = {}
     with open(truth_dir / "defects.csv", "w", encoding="utf-8", newline="") as fd, \
             open(truth_dir / "health_record_truth.csv", "w", encoding="utf-8", newline="") as ft:
         wd = csv.writer(fd, lineterminator="\n")
@@ -169,6 +187,10 @@ def generate(out_dir: str | Path, scale: float = 1, seed: int = 7, cms_url: str 
             wt.writerows(res.truth)
             n_truth += len(res.truth)
             flag_variants += res.flag_variants
+            for item, tally in res.timeliness.items():
+                total = timeliness.setdefault(item, dict.fromkeys(tally, 0))
+                for k, v in tally.items():
+                    total[k] += v
             if progress:
                 print(f"unit {i + 1}/{len(units)} written at {time.time() - t0:.1f}s", flush=True)
             del res
@@ -192,6 +214,7 @@ def generate(out_dir: str | Path, scale: float = 1, seed: int = 7, cms_url: str 
                             "contacts_per_year": council_mod.CONTACTS_PER_YEAR,
                             "cla_starts_per_year": council_mod.CLA_STARTS_PER_YEAR,
                             "p_rereferral": council_mod.P_REREFERRAL},
+            "timeliness": _timeliness(timeliness),
         },
         counts=counts, health_files=health.properties(), defects_by_type=dict(sorted(defects_by_type.items())),
         units=len(units))

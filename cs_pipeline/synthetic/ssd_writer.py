@@ -1,4 +1,5 @@
-"""Writes the 35 SSD tables to any SQLAlchemy URL: bulk executemany on SQLite, COPY on PostgreSQL.
+"""Writes the SSD tables (the 35 of the specification and the extension tables, ``ssd_tables()``) to any
+SQLAlchemy URL: bulk executemany on SQLite, COPY on PostgreSQL.
 
 Tables are dropped and recreated with SQLAlchemy Core, with no key constraints (injected ``duplicate_key``
 defects must load). Datetimes arrive as ``YYYY-MM-DD HH:MM:SS.ffffff`` text: the form SQLAlchemy itself stores

@@ -302,6 +302,134 @@ def iha_outcomes(out_dir: Path, source: str = "health", cms_url: str | None = No
     return out
 
 
+@dataclass
+class DueOutcomes:
+    """Due items of one measure (TIMELINESS.md vocabulary), counted from the outputs."""
+    on_time: int = 0
+    late: int = 0
+    overdue: int = 0
+    not_yet_due: int = 0
+    excluded: int = 0
+    terms_due: int = 0        # PEP only: whole school terms in care after the initial PEP's due date
+    terms_done: int = 0
+
+    def add(self, due: dt.date, as_at: dt.date, scope_end: dt.date | None, done: dt.date | None) -> None:
+        if due > as_at:
+            self.not_yet_due += 1
+        elif scope_end is not None and scope_end < due:
+            self.excluded += 1
+        elif done is None:
+            self.overdue += 1
+        elif done <= due:
+            self.on_time += 1
+        else:
+            self.late += 1
+
+    @property
+    def due(self) -> int:
+        return self.on_time + self.late + self.overdue
+
+    @property
+    def share(self) -> float:
+        return self.on_time / max(1, self.due)
+
+
+def _outputs(out_dir: Path):
+    out_dir = Path(out_dir)
+    manifest = json.loads((out_dir / "ground_truth" / "manifest.json").read_text())
+    as_at = dt.date.fromisoformat(manifest["as_at"])
+    window_start = dt.date.fromisoformat(manifest["period_start"])
+    defects = pd.read_csv(out_dir / "ground_truth" / "defects.csv", dtype=str, keep_default_na=False)
+    bad = set(zip(defects["location"], defects["row_key"]))
+    cal = WorkCalendar(dt.date(as_at.year - 45, 1, 1), dt.date(as_at.year + 2, 12, 31))
+    return manifest, as_at, window_start, bad, cal, sa.create_engine(f"sqlite:///{out_dir / 'ssd.sqlite'}")
+
+
+def _date(v) -> dt.date | None:
+    return None if v is None else dt.date.fromisoformat(str(v)[:10])
+
+
+def core_group_outcomes(out_dir: Path) -> DueOutcomes:
+    """First core group within 10 working days of the ICPC, over CP plans whose ICPC is in the window (earlier
+    meetings are not in the extract). Rows listed in defects.csv are left out."""
+    manifest, as_at, window_start, bad, cal, eng = _outputs(out_dir)
+    with eng.connect() as conn:
+        plans = conn.execute(sa.text("select cppl_cp_plan_id, cppl_cp_plan_start_date, cppl_cp_plan_end_date "
+                                     "from ssd_cp_plans")).all()
+        meetings: dict[str, list[dt.date]] = {}
+        for key, plan, d in conn.execute(sa.text("select cpcg_core_group_id, cpcg_cp_plan_id, cpcg_meeting_date "
+                                                 "from ssd_cp_core_groups")):
+            if ("ssd_cp_core_groups", key) not in bad:
+                meetings.setdefault(plan, []).append(_date(d))
+    eng.dispose()
+    out = DueOutcomes()
+    for plan, start, end in plans:
+        if ("ssd_cp_plans", plan) in bad:
+            continue
+        icpc, end = _date(start), _date(end)
+        if icpc < window_start:
+            continue
+        due = dt.date.fromordinal(cal.add_wd(icpc.toordinal(), 10))
+        held = [d for d in meetings.get(plan, []) if icpc <= d <= (end or as_at)]
+        out.add(due, as_at, end, min(held, default=None))
+    return out
+
+
+def pep_outcomes(out_dir: Path) -> DueOutcomes:
+    """Initial PEP within 20 working days of entry to care, over periods of care started in the window by children
+    aged 3-17 (not short breaks), and the share of whole school terms in care after the initial PEP (terms starting
+    on or after its due date) that hold a PEP. Periods with an episode listed in defects.csv are left out."""
+    manifest, as_at, window_start, bad, cal, eng = _outputs(out_dir)
+    starts = sorted(dt.date(y, int(md[:2]), int(md[3:])).toordinal()
+                    for y in range(window_start.year - 1, as_at.year + 2)
+                    for md in manifest["rates"]["timeliness"]["term_starts"])
+    with eng.connect() as conn:
+        dob = {p: _date(d) for p, d in conn.execute(sa.text("select pers_person_id, pers_dob from ssd_person"))}
+        sb = {(p, _date(d)) for p, d in conn.execute(sa.text(
+            "select lega_person_id, lega_legal_status_start_date from ssd_legal_status "
+            "where lega_legal_status in ('V3', 'V4')"))}
+        ep = conn.execute(sa.text("select clae_cla_episode_id, clae_cla_id, clae_person_id, clae_entered_care_date, "
+                                  "clae_cla_episode_ceased_date from ssd_cla_episodes")).all()
+        peps: dict[str, list[dt.date]] = {}
+        for key, p, d in conn.execute(sa.text("select clpe_pep_id, clpe_person_id, clpe_pep_date from ssd_cla_pep")):
+            if ("ssd_cla_pep", key) not in bad:
+                peps.setdefault(p, []).append(_date(d))
+    eng.dispose()
+    periods: dict[str, list] = {}
+    broken = {cla for key, cla, *_ in ep if ("ssd_cla_episodes", key) in bad}     # dates moved by a defect
+    for key, cla, p, entered, ceased in ep:
+        if cla in broken:
+            continue
+        per = periods.setdefault(cla, [p, _date(entered), _date(ceased), False])
+        per[1] = min(per[1], _date(entered))
+        per[3] = per[3] or ceased is None
+        if ceased is not None and (per[2] is None or _date(ceased) > per[2]):
+            per[2] = _date(ceased)
+    out = DueOutcomes()
+    for p, start, end, still_open in periods.values():
+        end = None if still_open else end
+        if start < window_start or (p, start) in sb or p not in dob:
+            continue
+        b = dob[p]
+        if not 3 <= (start - b).days / 365.25 < 18:
+            continue
+        due = dt.date.fromordinal(cal.add_wd(start.toordinal(), 20))
+        held = sorted(d for d in peps.get(p, []) if start <= d <= (end or as_at))
+        first = held[0] if held else None
+        out.add(due, as_at, end, first)
+        if first is None:
+            continue
+        for ts, nxt in zip(starts, starts[1:]):
+            te = nxt - 1
+            if ts < due.toordinal() or ts <= first.toordinal():
+                continue
+            if te > as_at.toordinal() or (end is not None and te >= end.toordinal()):
+                break
+            out.terms_due += 1
+            out.terms_done += any(ts <= d.toordinal() <= te for d in held)
+    return out
+
+
 # Deadlines, not events: a meeting held early, shortly before the as-at date, was due shortly after it. These
 # columns may pass the as-at date only for a meeting held on or before it, and by at most DUE_AFTER_AS_AT days.
 DUE_COLUMNS = {("ssd_cla_reviews", "clar_cla_review_due_date"): "clar_cla_review_date",

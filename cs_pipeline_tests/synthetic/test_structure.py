@@ -1,4 +1,5 @@
-"""Shape of what the generator writes: the 35 SSD tables, the health deliveries, and the ground truth."""
+"""Shape of what the generator writes: the 35 SSD tables and the extension tables, the health deliveries, and the
+ground truth."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from cs_pipeline.lib.ssd_schema import key_column, ssd_tables
+from cs_pipeline.lib.ssd_schema import extension_tables, key_column, ssd_tables
 from cs_pipeline.synthetic.health import COLUMNS, EXTRA_COLUMN
 from cs_pipeline.synthetic.identity import nhs_valid, upn_valid
 from cs_pipeline.synthetic.workdays import WorkCalendar
@@ -39,10 +40,11 @@ def _read_health(path: Path, encoding: str) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(path.read_bytes().decode(encoding)), dtype=str, keep_default_na=False)
 
 
-def test_35_tables_with_exact_columns(tiny_council):
+def test_35_ssd_and_the_extension_tables_with_exact_columns(tiny_council):
     insp = sa.inspect(_engine(tiny_council))
     expected = ssd_tables()
-    assert len(expected) == 35
+    assert extension_tables() == {"ssd_cp_core_groups", "ssd_cla_pep"}
+    assert len(expected) == 35 + len(extension_tables()) and extension_tables() <= set(expected)
     assert set(insp.get_table_names()) == set(expected)
     for table, cols in expected.items():
         assert [c["name"] for c in insp.get_columns(table)] == [c.name for c in cols], table
@@ -240,7 +242,9 @@ def test_meetings_fall_on_working_days(council_scale1):
                             ("ssd_initial_cp_conference", "icpc_icpc_id", "icpc_icpc_date"),
                             ("ssd_cp_reviews", "cppr_cp_review_id", "cppr_cp_review_date"),
                             ("ssd_cla_visits", "clav_cla_visit_id", "clav_cla_visit_date"),
-                            ("ssd_cp_visits", "cppv_cp_visit_id", "cppv_cp_visit_date")):
+                            ("ssd_cp_visits", "cppv_cp_visit_id", "cppv_cp_visit_date"),
+                            ("ssd_cp_core_groups", "cpcg_core_group_id", "cpcg_meeting_date"),
+                            ("ssd_cla_pep", "clpe_pep_id", "clpe_pep_date")):
         df = pd.read_sql(f"select {key}, {col} from {table}", eng, parse_dates=[col])
         df = df[~df[key].isin(flagged)]
         assert len(df) > 100
