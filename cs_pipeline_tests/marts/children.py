@@ -148,6 +148,19 @@ class Council:
              "cppv_cp_visit_date": date, "cppv_cp_visit_seen": seen}
         )
 
+    def core_group(self, pid: str, plan_id: str | None, date: str) -> None:
+        """A row of ssd_cp_core_groups (cs_pipeline extension table)."""
+        self.tables["ssd_cp_core_groups"].append(
+            {"cpcg_core_group_id": self._id("CG"), "cpcg_person_id": pid, "cpcg_cp_plan_id": plan_id,
+             "cpcg_meeting_date": f"{date} 10:00:00"}
+        )
+
+    def pep(self, pid: str, date: str) -> None:
+        """A row of ssd_cla_pep (cs_pipeline extension table)."""
+        self.tables["ssd_cla_pep"].append(
+            {"clpe_pep_id": self._id("PEP"), "clpe_person_id": pid, "clpe_pep_date": f"{date} 14:30:00"}
+        )
+
     def care_leaver(self, pid: str, review: str, eligibility: str = "Former Relevant") -> None:
         self.tables["ssd_care_leavers"].append(
             {"clea_table_id": self._id("CL"), "clea_person_id": pid, "clea_pathway_plan_review_date": review,
@@ -160,6 +173,7 @@ def build_council() -> Council:
     c.tables["ssd_department"] += [
         {"dept_team_id": "T1", "dept_team_name": "Children in Care 1"},
         {"dept_team_id": "T2", "dept_team_name": "Assessment"},
+        {"dept_team_id": "T3", "dept_team_name": "Safeguarding 3"},
     ]
     c.tables["ssd_professionals"].append(
         {"prof_professional_id": "W01", "prof_professional_name": "Not Exported", "prof_professional_job_title":
@@ -382,4 +396,106 @@ def build_council() -> Council:
     c.care_leaver("C030", "2025-08-01")
     c.person("C031", "2006-02-20")
     c.care_leaver("C031", "2025-08-31", eligibility="Relevant")
+
+    add_pep_children(c)
+    add_core_group_children(c)
     return c
+
+
+def looked_after(c: Council, pid: str, dob: str, start: str, ceased: str | None = None, status: str = "C2") -> None:
+    """A child entering care (RNE S) on start, in team T3 (kept apart from the other measures' team counts)."""
+    c.person(pid, dob)
+    c.episode(pid, start, "S", ceased=ceased)
+    c.legal_status(pid, status, start)
+    c.involvement(pid, "T3", start)
+
+
+def add_pep_children(c: Council) -> None:
+    """PEP (ssd_cla_pep). Initial: entry + 20 wd. Terms (var pep_terms 09-01, 01-01, 04-15): Summer 2025 = 15 Apr -
+    31 Aug 2025, Autumn 2025 = 1 Sep - 31 Dec 2025, Spring 2026 = 1 Jan - 14 Apr 2026 (contains the as-at date)."""
+    # C101 entered Mon 5 Jan 2026 -> due Mon 2 Feb (Jan 6-9 = 4, 12-16 = 9, 19-23 = 14, 26-30 = 19, 2 Feb = 20).
+    # PEP on 2 Feb -> on time, 20 wd. Spring 2026 began before entry and the next term after the as-at date: no term.
+    looked_after(c, "C101", "2015-01-01", "2026-01-05")
+    c.pep("C101", "2026-02-02")
+    # C102 entered Mon 1 Sep 2025 -> due Mon 29 Sep; PEP Tue 30 Sep -> late, 21 wd. Autumn 2025 starts on entry and
+    # the initial PEP is not due before it -> no Autumn term item. Spring 2026: PEP 10 Feb -> on time (due 14 Apr).
+    looked_after(c, "C102", "2012-03-15", "2025-09-01")
+    c.pep("C102", "2025-09-30")
+    c.pep("C102", "2026-02-10")
+    # C103 entered Mon 2 Jun 2025 -> due Mon 30 Jun; PEP Fri 20 Jun -> on time, 14 wd. Summer 2025 began before
+    # entry. Autumn 2025 (due 31 Dec): PEP 15 Oct -> on time. Spring 2026 (due 14 Apr, after the as-at date), no PEP
+    # yet -> not yet due.
+    looked_after(c, "C103", "2010-05-20", "2025-06-02")
+    c.pep("C103", "2025-06-20")
+    c.pep("C103", "2025-10-15")
+    # C104 entered Mon 3 Mar 2025 -> due Mon 31 Mar; PEP Thu 27 Mar -> on time, 18 wd. Another PEP Thu 10 Apr 2025
+    # falls in the previous (spring) term, so Summer 2025 (due 31 Aug) has none -> overdue. Autumn 2025: PEP 5 Nov ->
+    # on time. Spring 2026: none yet -> not yet due.
+    looked_after(c, "C104", "2011-07-01", "2025-03-03")
+    c.pep("C104", "2025-03-27")
+    c.pep("C104", "2025-04-10")
+    c.pep("C104", "2025-11-05")
+    # C105 entered Mon 2 Feb 2026 -> due Mon 2 Mar; a PEP on 20 Jan, before entry, does not count -> overdue.
+    looked_after(c, "C105", "2016-09-09", "2026-02-02")
+    c.pep("C105", "2026-01-20")
+    # C106 entered Mon 16 Mar 2026 -> due Wed 15 Apr (Good Friday 3 Apr, Easter Monday 6 Apr) -> not yet due.
+    looked_after(c, "C106", "2014-02-02", "2026-03-16")
+    # C107 entered Mon 2 Feb 2026 (due 2 Mar), left care Fri 13 Feb without a PEP -> excluded.
+    looked_after(c, "C107", "2013-04-04", "2026-02-02", ceased="2026-02-13")
+    # C108 aged 2 on entry (Mon 5 Jan 2026) -> excluded, not school age.
+    looked_after(c, "C108", "2023-06-01", "2026-01-05")
+    # C109 short break (V3) from Mon 5 Jan 2026 -> excluded.
+    looked_after(c, "C109", "2014-08-08", "2026-01-05", status="V3")
+    # C110 entered Mon 2 Jun 2025 -> due Mon 30 Jun; PEP 30 Jun -> on time, 20 wd. In care on 1 Sep, so an Autumn
+    # 2025 item (due 31 Dec); left care Fri 14 Nov without a PEP in the term -> excluded.
+    looked_after(c, "C110", "2012-10-10", "2025-06-02", ceased="2025-11-14")
+    c.pep("C110", "2025-06-30")
+    # C111 entered Mon 6 Jan 2025 -> due Mon 3 Feb 2025; PEP Fri 31 Jan -> on time, 19 wd, and none since: Summer and
+    # Autumn 2025 overdue, Spring 2026 not yet due; last PEP before 1 Sep 2025 (previous term start) -> not in date.
+    looked_after(c, "C111", "2011-11-11", "2025-01-06")
+    c.pep("C111", "2025-01-31")
+    # C112's first episode in the extract (Mon 2 Sep 2024) is a placement move (RNE P): the entry date is unknown, so
+    # the initial item (due 30 Sep 2024; its event, the first PEP, still shown) is excluded. Terms still run: Spring
+    # 2025 PEP 3 Feb 2025 -> on time, Summer and Autumn 2025 overdue, Spring 2026 not yet due. No involvement.
+    c.person("C112", "2012-12-12")
+    c.episode("C112", "2024-09-02", "P")
+    c.legal_status("C112", "C2", "2024-09-02")
+    c.pep("C112", "2025-02-03")
+
+
+def add_core_group_children(c: Council) -> None:
+    """First core group (ssd_cp_core_groups): ICPC date (day 0) + 10 working days. Plans in team T3."""
+    def plan(pid: str, icpc_date: str, end: str | None = None, plan_names_icpc: bool = True) -> str:
+        number = pid.removeprefix("C")
+        c.person(pid, "2018-01-01")
+        c.involvement(pid, "T3", icpc_date)
+        c.icpc(pid, f"IC{number}", f"S{number}", icpc_date, plan_id=f"CP{number}")
+        c.cp_plan(pid, f"CP{number}", icpc_date, end=end, icpc_id=f"IC{number}" if plan_names_icpc else None)
+        return f"CP{number}"
+
+    # C201 ICPC Mon 12 Jan 2026 -> due Mon 26 Jan (Jan 13-16 = 4, 19-23 = 9, 26 = 10); meeting 26 Jan -> on time, 10.
+    c.core_group("C201", plan("C201", "2026-01-12"), "2026-01-26")
+    # C202 same ICPC date (the plan does not name its ICPC: found by the conference naming the plan); meeting Tue
+    # 27 Jan -> late, 11 wd.
+    c.core_group("C202", plan("C202", "2026-01-12", plan_names_icpc=False), "2026-01-27")
+    # C203 ICPC Mon 2 Feb 2026 -> due Mon 16 Feb. A meeting on Fri 30 Jan, before the ICPC, is ignored; the first
+    # after it is Thu 12 Feb -> on time, 8 wd.
+    cp = plan("C203", "2026-02-02")
+    c.core_group("C203", cp, "2026-01-30")
+    c.core_group("C203", cp, "2026-02-12")
+    # C204 ICPC Fri 22 Aug 2025; Mon 25 Aug is a bank holiday, so Tue 26 Aug is day 1 -> due Mon 8 Sep (10 wd).
+    # Meeting 8 Sep -> on time, 10 wd (late if the holiday were counted).
+    c.core_group("C204", plan("C204", "2025-08-22"), "2025-09-08")
+    # C205 ICPC Mon 12 Jan 2026 (due 26 Jan); plan ended Fri 23 Jan without a meeting -> excluded.
+    plan("C205", "2026-01-12", end="2026-01-23")
+    # C206 ICPC Mon 2 Mar 2026 -> due Mon 16 Mar; no meeting by 31 Mar -> overdue.
+    plan("C206", "2026-03-02")
+    # C207 ICPC Mon 23 Mar 2026 -> due Wed 8 Apr (Mar 24-27 = 4, 30-31 = 6, Apr 1-2 = 8, Good Friday and Easter
+    # Monday, Apr 7 = 9, Apr 8 = 10) -> not yet due.
+    plan("C207", "2026-03-23")
+    # C208 ICPC Tue 10 Feb 2026 (due Tue 24 Feb), meeting the same day -> on time, 0 wd.
+    c.core_group("C208", plan("C208", "2026-02-10"), "2026-02-10")
+    # C209 ICPC Mon 12 Jan 2026 (due 26 Jan); the meeting row names no plan: matched by child and date, Wed 21 Jan
+    # -> on time, 7 wd.
+    plan("C209", "2026-01-12")
+    c.core_group("C209", None, "2026-01-21")

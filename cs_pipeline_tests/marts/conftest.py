@@ -1,5 +1,6 @@
 """Fixtures: the hand-built council loaded into a fresh DuckDB file and a fresh PostgreSQL database, with the real
-dbt project built over each once per session."""
+dbt project built over each once per session; and a second DuckDB build of the same council whose source lacks the
+optional extension tables (core groups, PEPs)."""
 from __future__ import annotations
 
 
@@ -12,10 +13,10 @@ from cs_pipeline_tests.marts.warehouse_fixture import load_warehouse, read_table
 PG_TEST_DB = "cs_marts_test"
 
 
-def _build(url: str) -> str:
+def _build(url: str, work: str = "main", **load) -> str:
     council = build_council()
-    load_warehouse(url, council.tables, council.links)
-    result = run_dbt(url, AS_AT, "build")
+    load_warehouse(url, council.tables, council.links, **load)
+    result = run_dbt(url, AS_AT, "build", work=work)
     if result.returncode != 0:
         pytest.fail(f"dbt build failed on {url.split(':')[0]}:\n{result.stdout[-8000:]}\n{result.stderr[-2000:]}")
     return url
@@ -29,6 +30,14 @@ def duckdb_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     return _build(fresh_postgres_database(PG_TEST_DB))
+
+
+@pytest.fixture(scope="session")
+def extensions_missing_url(tmp_path_factory) -> str:
+    """The council's source has neither extension table: ssd_cla_pep is logged not supplied, ssd_cp_core_groups has
+    no log row at all (both must read as not supplied)."""
+    return _build(f"duckdb:///{tmp_path_factory.mktemp('marts_missing') / 'warehouse.duckdb'}", work="missing",
+                  not_supplied={"ssd_cla_pep"}, unlogged={"ssd_cp_core_groups"})
 
 
 @pytest.fixture(scope="session")

@@ -32,7 +32,7 @@ def test_monthly_counts(mart):
     assert one(monthly, cols, measure="IHA", due_month=d("2026-03-01"), team="UNALLOCATED") == (0, 0, 0, 0, 1, 2, None)
     # every measure appears
     assert set(monthly["measure"]) == {"IHA", "IHA_REQ", "RHA", "CLA_REVIEW", "CLA_VISIT", "ASSESS_WT", "ASSESS_DFE",
-                                       "ICPC", "CP_REVIEW", "CP_VISIT", "CL_PATHWAY"}
+                                       "ICPC", "CP_REVIEW", "CP_VISIT", "CL_PATHWAY", "CORE_GROUP", "PEP", "PEP_TERM"}
     totals = monthly.groupby("measure")[["due_items", "on_time", "late", "overdue"]].sum()
     assert (totals["due_items"] == totals["on_time"] + totals["late"] + totals["overdue"]).all()
     iha = mart("iha_timeliness")
@@ -58,7 +58,8 @@ def test_cla_snapshot(mart):
 
 def test_cp_snapshot(mart):
     snap = mart("cp_snapshot")
-    assert list(snap["cp_plan_id"]) == ["CP23"]  # CP24 ended
+    assert "CP23" in set(snap["cp_plan_id"]) and "CP24" not in set(snap["cp_plan_id"])  # CP24 ended
+    assert "CP205" not in set(snap["cp_plan_id"])  # ended 23 Jan 2026 (a core group child)
     assert one(snap, ["last_review_date", "review_due_date", "review_in_date", "visit_in_date"], cp_plan_id="CP23") == (
         d("2026-02-03"), d("2026-08-03"), True, False)
 

@@ -1,8 +1,9 @@
 """Build a small warehouse for the timeliness marts and run the real dbt project over it.
 
 The fixture writes what the earlier stages would have written: `raw.*` (every SSD / health contract column as TEXT,
-plus load metadata), empty `quarantine.*` tables, `staging.dim_calendar` and `linkage.*`. Then `dbt build` runs as a
-subprocess with the environment `cs_pipeline.lib.dbt_env.dbt_env` gives, exactly as the Dagster asset runs it.
+plus load metadata), `raw.ssd_table_log` (through the extraction's own `record_table_load`), empty `quarantine.*`
+tables, `staging.dim_calendar` and `linkage.*`. Then `dbt build` runs as a subprocess with the environment
+`cs_pipeline.lib.dbt_env.dbt_env` gives, exactly as the Dagster asset runs it.
 """
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
 from cs_pipeline.config import PROJECT_ROOT, Settings
 from cs_pipeline.lib.dbt_env import dbt_env
+from cs_pipeline.lib.extract import record_table_load
 from cs_pipeline.lib.health_files import HEALTH_KINDS
 from cs_pipeline.lib.ssd_schema import ssd_tables
 from cs_pipeline.lib.warehouse import Warehouse
@@ -52,15 +55,30 @@ def load_warehouse(
     tables: dict[str, list[dict]],
     links: dict[str, list[dict]] | None = None,
     calendar: tuple[dt.date, dt.date] = (dt.date(2015, 1, 1), dt.date(2030, 12, 31)),
+    not_supplied: Iterable[str] = (),
+    unlogged: Iterable[str] = (),
 ) -> None:
-    """Write raw.* (rows given per table; every other table empty), quarantine.*, staging.dim_calendar, linkage.*."""
+    """Write raw.* (rows given per table; every other table empty), quarantine.*, staging.dim_calendar, linkage.*.
+
+    Every SSD table gets a raw.ssd_table_log row, supplied = true, except: tables in not_supplied are loaded empty
+    and logged supplied = false (as extraction does when the source lacks an optional table); tables in unlogged
+    are loaded empty with no log row (which the marts must also read as not supplied).
+    """
     wh = Warehouse(url)
     extracted = "2026-04-01T02:00:00"
+    unlogged = set(unlogged)
+    missing = set(not_supplied) | unlogged
+    unknown_tables = missing - set(ssd_tables())
+    if unknown_tables:
+        raise ValueError(f"not SSD tables: {sorted(unknown_tables)}")
+    if wh.table_exists("raw", "ssd_table_log"):  # a reload starts a fresh log, so unlogged means no row
+        wh.execute("DROP TABLE raw.ssd_table_log")
     for table, columns in raw_columns().items():
         is_health = table.startswith("health_")
         meta = HEALTH_META if is_health else SSD_META
         rows = []
-        for number, row in enumerate(tables.get(table, []), start=1):
+        given = [] if table in missing else tables.get(table, [])
+        for number, row in enumerate(given, start=1):
             row = {k: (None if v is None else str(v)) for k, v in row.items()}
             if is_health:
                 row.setdefault("_file", f"{table.removeprefix('health_')}_20260401.csv")
@@ -80,21 +98,28 @@ def load_warehouse(
         wh.replace_table("raw", table, [_text_frame(rows, all_columns)], {c: "TEXT" for c in all_columns})
         q_columns = QUARANTINE_META + columns
         wh.replace_table("quarantine", table, [_text_frame([], q_columns)], {c: "TEXT" for c in q_columns})
+        if not is_health and table not in unlogged:
+            record_table_load(wh, table, supplied=table not in missing, rows=len(rows), load_id="fixture")
     wh.replace_table("staging", "dim_calendar", [calendar_frame(*calendar)], CALENDAR_COLUMN_TYPES)
     links = links or {}
     for table, columns in LINK_COLUMNS.items():
         wh.replace_table("linkage", table, [_text_frame(links.get(table, []), columns)], {c: "TEXT" for c in columns})
 
 
-def run_dbt(url: str, as_at: dt.date, *args: str) -> subprocess.CompletedProcess:
-    """`dbt build` (or the given command) against the warehouse at url, as the pipeline runs it."""
+def run_dbt(url: str, as_at: dt.date, *args: str, work: str = "main") -> subprocess.CompletedProcess:
+    """`dbt build` (or the given command) against the warehouse at url, as the pipeline runs it.
+
+    work names the folder of compiled state and logs: one per warehouse built in the same session.
+    """
     settings = Settings.from_env({"CS_PIPELINE_WAREHOUSE_URL": url, "CS_PIPELINE_AS_AT": as_at.isoformat()})
     env = {**os.environ, **dbt_env(settings)}
     dbt = Path(sys.executable).parent / "dbt"
     command = [str(dbt) if dbt.exists() else "dbt", *(args or ("build",)), "--profiles-dir", "."]
-    # compiled state and logs outside the project, one folder per engine, so builds never share them
-    work = Path(tempfile.gettempdir()) / "cs_pipeline_marts_dbt" / dbt_env(settings)["CS_PIPELINE_DBT_TARGET"]
-    command += ["--target-path", str(work / "target"), "--log-path", str(work / "logs")]
+    # compiled state and logs outside the project, one folder per engine, xdist worker and warehouse, so builds
+    # never share them
+    folder = (Path(tempfile.gettempdir()) / "cs_pipeline_marts_dbt" / dbt_env(settings)["CS_PIPELINE_DBT_TARGET"]
+              / os.environ.get("PYTEST_XDIST_WORKER", "single") / work)
+    command += ["--target-path", str(folder / "target"), "--log-path", str(folder / "logs")]
     return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
 
 

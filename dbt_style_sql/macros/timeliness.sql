@@ -106,3 +106,16 @@
 {% macro team_date(due_date) -%}
     case when {{ due_date }} > {{ as_at_date() }} then {{ as_at_date() }} else {{ due_date }} end
 {%- endmacro %}
+
+{#- Whether the latest extraction found an SSD table in the source (raw.ssd_table_log via stg_pipeline__ssd_table_log).
+    A table with no log row counts as not supplied. A boolean expression; measures built on an optional extension
+    table exclude every item (source_not_supplied) when it is false, so a council without the table sees no failures.
+    Use once per model, e.g. supply as (select {{ source_supplied('ssd_cla_pep') }} as is_supplied). -#}
+{% macro source_supplied(table_name) -%}
+    exists (
+        select 1
+        from {{ ref('stg_pipeline__ssd_table_log') }} as table_log
+        where table_log.table_name = '{{ table_name | lower }}'
+            and table_log.supplied
+    )
+{%- endmacro %}

@@ -8,6 +8,9 @@ with items as (
     union all select 'icpc', due_date, event_date, outcome, exclusion_reason from {{ ref('icpc_timeliness') }}
     union all select 'cp_review', due_date, event_date, outcome, exclusion_reason from {{ ref('cp_review_timeliness') }}
     union all select 'cp_visit', due_date, event_date, outcome, exclusion_reason from {{ ref('cp_visit_timeliness') }}
+    union all select 'core_group', due_date, event_date, outcome, exclusion_reason
+    from {{ ref('core_group_timeliness') }}
+    union all select 'pep', due_date, event_date, outcome, exclusion_reason from {{ ref('pep_timeliness') }}
     union all select 'assess_dfe', due_date_dfe, event_date, outcome_dfe, exclusion_reason_dfe
     from {{ ref('assessment_timeliness') }}
 )

@@ -4,7 +4,10 @@
 --     by age at the last one) falls on or after the as-at date;
 --   dental check in date: within the last {{ var('dental_check_months') }} months;
 --   visit / review in date: the open item of the current chain is not overdue (null where there is no open item:
---     no placement recorded, or a short break).
+--     no placement recorded, or a short break);
+--   PEP in date: the last PEP of this period is on or after the start of the previous school term (the term before
+--     the one containing the as-at date, int_pep__terms), or the initial PEP is not yet due; null where no PEP is
+--     expected (outside school age at the as-at date, short break, or ssd_cla_pep not supplied).
 with in_care as (
     select *
     from {{ ref('int_cla__periods_of_care') }}
@@ -56,6 +59,34 @@ last_review as (
     group by person_id, period_of_care_start
 ),
 
+last_pep as (
+    select p.person_id, max(pep.pep_date) as last_pep_date
+    from in_care as p
+    inner join {{ ref('stg_ssd__cla_pep') }} as pep
+        on pep.person_id = p.person_id
+        and pep.pep_date >= p.period_start
+        and pep.pep_date <= {{ as_at_date() }}
+    group by p.person_id
+),
+
+pep_initial as (
+    select person_id, period_of_care_start, due_date as initial_pep_due_date
+    from {{ ref('pep_timeliness') }}
+    where pep_item = 'initial'
+),
+
+previous_term as (
+    select max(term_start) as previous_term_start
+    from {{ ref('int_pep__terms') }}
+    where term_start < (
+        select max(term_start) from {{ ref('int_pep__terms') }} where term_start <= {{ as_at_date() }}
+    )
+),
+
+pep_supply as (
+    select {{ source_supplied('ssd_cla_pep') }} as is_supplied
+),
+
 iha as (
     select person_id, period_of_care_start, due_date as iha_due_date, outcome as iha_outcome
     from {{ ref('iha_timeliness') }}
@@ -82,8 +113,19 @@ joined as (
         ov.is_overdue as visit_overdue,
         lr.last_review_date,
         orv.review_due_date,
-        orv.is_overdue as review_overdue
+        orv.is_overdue as review_overdue,
+        lp.last_pep_date,
+        case
+            when not sup.is_supplied or p.is_short_break or ps.dob is null then null
+            when {{ age_in_years('ps.dob', as_at_date()) }} < {{ var('pep_min_age') }}
+                or {{ age_in_years('ps.dob', as_at_date()) }} >= {{ var('pep_max_age') }} then null
+            when lp.last_pep_date >= pt.previous_term_start then true
+            when pi.initial_pep_due_date >= {{ as_at_date() }} then true
+            else false
+        end as pep_in_date
     from in_care as p
+    cross join pep_supply as sup
+    cross join previous_term as pt
     left join {{ ref('stg_ssd__person') }} as ps on ps.person_id = p.person_id
     left join last_assessment as la on la.person_id = p.person_id
     left join last_dental as ld on ld.person_id = p.person_id
@@ -92,6 +134,8 @@ joined as (
     left join last_review as lr on lr.person_id = p.person_id and lr.period_of_care_start = p.period_start
     left join open_review as orv on orv.person_id = p.person_id and orv.period_of_care_start = p.period_start
     left join iha on iha.person_id = p.person_id and iha.period_of_care_start = p.period_start
+    left join last_pep as lp on lp.person_id = p.person_id
+    left join pep_initial as pi on pi.person_id = p.person_id and pi.period_of_care_start = p.period_start
 ),
 
 team_items as (
@@ -121,6 +165,8 @@ select
     j.last_review_date,
     j.review_due_date,
     case when j.review_due_date is not null then j.review_overdue = 0 end as review_in_date,
+    j.last_pep_date,
+    j.pep_in_date,
     coalesce(t.team_id, 'UNALLOCATED') as team,
     {{ as_at_date() }} as as_at_date
 from joined as j

@@ -1,5 +1,6 @@
 -- Children on a child protection plan as at the as-at date (Annex A lens): one row per open plan, with the last
--- visit (child seen) and review and whether each is in date (the open item of its chain is not overdue).
+-- visit (child seen) and review and whether each is in date (the open item of its chain is not overdue), and the
+-- last core group meeting (ssd_cp_core_groups, a cs_pipeline extension; null if none or not supplied).
 with open_plans as (
     select *
     from {{ ref('int_cp__plan_chains') }}
@@ -24,6 +25,12 @@ reviews as (
     group by cp_plan_id
 ),
 
+core_groups as (
+    select cp_plan_id, max(meeting_date) as last_core_group_date
+    from {{ ref('int_cp__core_group_meetings') }}
+    group by cp_plan_id
+),
+
 joined as (
     select
         p.cp_plan_id,
@@ -39,10 +46,12 @@ joined as (
         case when v.visit_due_date is not null then v.visit_overdue = 0 end as visit_in_date,
         r.last_review_date,
         r.review_due_date,
-        case when r.review_due_date is not null then r.review_overdue = 0 end as review_in_date
+        case when r.review_due_date is not null then r.review_overdue = 0 end as review_in_date,
+        cg.last_core_group_date
     from open_plans as p
     left join visits as v on v.cp_plan_id = p.cp_plan_id
     left join reviews as r on r.cp_plan_id = p.cp_plan_id
+    left join core_groups as cg on cg.cp_plan_id = p.cp_plan_id
 ),
 
 team_items as (

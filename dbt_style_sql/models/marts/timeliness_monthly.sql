@@ -1,6 +1,7 @@
 -- On-time rates by measure, month the items fell due, and team (cohort by due date, TIMELINESS.md).
 -- due_items = on_time + late + overdue (items due and not excluded); not_yet_due and excluded are counted beside.
--- pct_on_time = on_time / due_items * 100, one decimal; null when nothing fell due.
+-- pct_on_time = on_time / due_items * 100, one decimal; null when nothing fell due. Items with no due date (a CP
+-- plan with no ICPC date, excluded) have no due month and are not counted.
 with items as (
     select 'IHA' as measure, due_date, team, outcome from {{ ref('iha_timeliness') }}
     union all
@@ -25,6 +26,12 @@ with items as (
     select 'CP_VISIT' as measure, due_date, team, outcome from {{ ref('cp_visit_timeliness') }}
     union all
     select 'CL_PATHWAY' as measure, due_date, team, outcome from {{ ref('care_leaver_pathway_timeliness') }}
+    union all
+    select 'CORE_GROUP' as measure, due_date, team, outcome from {{ ref('core_group_timeliness') }}
+    union all
+    select 'PEP' as measure, due_date, team, outcome from {{ ref('pep_timeliness') }} where pep_item = 'initial'
+    union all
+    select 'PEP_TERM' as measure, due_date, team, outcome from {{ ref('pep_timeliness') }} where pep_item = 'term'
 ),
 
 counted as (
