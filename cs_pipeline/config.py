@@ -5,8 +5,9 @@ Defaults point at the demo: the synthetic council under ``data/demo`` and a Duck
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +22,44 @@ def demo_dir() -> Path:
     return data_dir() / "demo"
 
 
+# Local standards (TIMELINESS.md "local"): dbt vars a council may set in CS_PIPELINE_LOCAL_STANDARDS, a JSON object
+# such as {"cp_visit_working_days": 15, "pep_terms": ["09-04", "01-06", "04-22"]}. Defaults: dbt_project.yml.
+LOCAL_STANDARDS = {
+    "iha_request_working_days": int,
+    "cp_visit_working_days": int,
+    "pep_working_days": int,
+    "pep_terms": list,
+    "pep_min_age": int,
+    "pep_max_age": int,
+    "long_term_placement_types": list,
+    "out_of_area_miles": (int, float),
+    "health_duplicate_window_days": int,
+    "dental_check_months": int,
+}
+
+
+def parse_local_standards(text: str | None) -> dict:
+    """CS_PIPELINE_LOCAL_STANDARDS -> {var: value}; a ValueError names any unknown or mistyped setting."""
+    if not text or not text.strip():
+        return {}
+    try:
+        values = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"CS_PIPELINE_LOCAL_STANDARDS is not JSON: {exc}") from None
+    if not isinstance(values, dict):
+        raise ValueError("CS_PIPELINE_LOCAL_STANDARDS must be a JSON object of {setting: value}")
+    unknown = sorted(set(values) - set(LOCAL_STANDARDS))
+    if unknown:
+        raise ValueError(
+            f"CS_PIPELINE_LOCAL_STANDARDS: unknown setting(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(LOCAL_STANDARDS))}"
+        )
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, LOCAL_STANDARDS[name]):
+            raise ValueError(f"CS_PIPELINE_LOCAL_STANDARDS: {name} has the wrong type ({value!r})")
+    return values
+
+
 @dataclass(frozen=True)
 class Settings:
     cms_url: str
@@ -29,6 +68,7 @@ class Settings:
     output_dir: Path
     as_at: dt.date
     la_code: str
+    local_standards: dict = field(default_factory=dict, hash=False)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -42,6 +82,7 @@ class Settings:
             output_dir=Path(env.get("CS_PIPELINE_OUTPUT_DIR") or base / "output"),
             as_at=dt.date.fromisoformat(as_at) if as_at else dt.date.today(),
             la_code=env.get("CS_PIPELINE_LA_CODE") or "211",
+            local_standards=parse_local_standards(env.get("CS_PIPELINE_LOCAL_STANDARDS")),
         )
 
 

@@ -1,6 +1,12 @@
 import datetime as dt
+import json
+import re
+
+import pytest
 
 from cs_pipeline.config import Settings, redact_url
+from cs_pipeline.defs.resources import PipelineSettings
+from cs_pipeline.defs.transform.dbt import dbt_build_args
 from cs_pipeline.lib.dbt_env import dbt_env
 
 
@@ -33,3 +39,32 @@ def test_every_contract_variable_is_honoured():
 
 def test_passwords_never_reach_logs():
     assert "secret" not in redact_url("postgresql://u:secret@db:5433/wh")
+
+
+def test_local_standards_are_validated_and_passed_to_dbt_as_vars():
+    s = Settings.from_env(
+        {"CS_PIPELINE_LOCAL_STANDARDS": '{"cp_visit_working_days": 15, "pep_terms": ["09-04", "01-06", "04-22"]}'}
+    )
+    assert s.local_standards == {"cp_visit_working_days": 15, "pep_terms": ["09-04", "01-06", "04-22"]}
+    resource = PipelineSettings.from_settings(s)
+    assert resource.settings().local_standards == s.local_standards  # survives the Dagster resource round trip
+    args = dbt_build_args(s, {"stg_ssd__person": ["raw/ssd_person:source_readable"]})
+    assert args[:2] == ["build", "--vars"]
+    assert json.loads(args[2]) == s.local_standards
+    assert args[3:] == ["--exclude", "stg_ssd__person+"]
+    assert dbt_build_args(Settings.from_env({}), {}) == ["build"]
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ('{"cp_visit_days": 15}', "unknown setting(s) cp_visit_days"),
+        ('{"cp_visit_working_days": "15"}', "cp_visit_working_days has the wrong type"),
+        ('{"pep_min_age": true}', "pep_min_age has the wrong type"),
+        ("[15]", "must be a JSON object"),
+        ("cp_visit_working_days=15", "is not JSON"),
+    ],
+)
+def test_a_mistyped_local_standard_is_refused_by_name(text, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Settings.from_env({"CS_PIPELINE_LOCAL_STANDARDS": text})

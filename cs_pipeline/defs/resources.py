@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import dagster as dg
 
-from cs_pipeline.config import Settings
+from cs_pipeline.config import Settings, parse_local_standards
 from cs_pipeline.lib.warehouse import Warehouse
 
 
@@ -19,6 +20,7 @@ class PipelineSettings(dg.ConfigurableResource):
     output_dir: str
     as_at: str
     la_code: str
+    local_standards: str = "{}"  # JSON object of dbt vars (CS_PIPELINE_LOCAL_STANDARDS)
 
     @classmethod
     def from_settings(cls, s: Settings) -> "PipelineSettings":
@@ -29,6 +31,7 @@ class PipelineSettings(dg.ConfigurableResource):
             output_dir=str(s.output_dir),
             as_at=s.as_at.isoformat(),
             la_code=s.la_code,
+            local_standards=json.dumps(s.local_standards),
         )
 
     def settings(self) -> Settings:
@@ -39,6 +42,7 @@ class PipelineSettings(dg.ConfigurableResource):
             output_dir=Path(self.output_dir),
             as_at=dt.date.fromisoformat(self.as_at),
             la_code=self.la_code,
+            local_standards=parse_local_standards(self.local_standards),
         )
 
     def warehouse(self) -> Warehouse:

@@ -11,6 +11,7 @@ Model asset keys are `<schema>/<model>` (e.g. `marts/iha_timeliness`); sources k
 `quarantine/ssd_person`), so lineage runs straight through.
 """
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from cs_pipeline.config import PROJECT_ROOT
+from cs_pipeline.config import PROJECT_ROOT, Settings
 from cs_pipeline.defs.resources import PipelineSettings
 from cs_pipeline.lib.dbt_env import dbt_env, prepare_manifest
 from cs_pipeline.quality.engine import staging_model_for
@@ -84,14 +85,24 @@ def check_evaluations_of_this_run(context: dg.AssetExecutionContext) -> list:
     return [record.event_log_entry.dagster_event.event_specific_data for record in records]
 
 
+def dbt_build_args(settings: Settings, blocked: dict[str, list[str]]) -> list[str]:
+    """`dbt build` with the council's local standards as vars, leaving out what failed an ERROR check upstream."""
+    args = ["build"]
+    if settings.local_standards:
+        args += ["--vars", json.dumps(settings.local_standards)]
+    if blocked:
+        args += ["--exclude", *(f"{selector}+" for selector in sorted(blocked))]
+    return args
+
+
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=CsDbtTranslator())
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, pipeline: PipelineSettings):
+    settings = pipeline.settings()
     # The dbt subprocess inherits our environment: point it at this run's warehouse and as-at date.
-    os.environ.update(dbt_env(pipeline.settings()))
-    args = ["build"]
+    os.environ.update(dbt_env(settings))
     blocked = blocked_dbt_selectors(check_evaluations_of_this_run(context))
-    if blocked:
-        for selector, checks in sorted(blocked.items()):
-            context.log.error(f"{selector} and everything built on it not run: failed {', '.join(checks)}")
-        args += ["--exclude", *(f"{selector}+" for selector in sorted(blocked))]
-    yield from dbt.cli(args, context=context).stream()
+    for selector, checks in sorted(blocked.items()):
+        context.log.error(f"{selector} and everything built on it not run: failed {', '.join(checks)}")
+    if settings.local_standards:
+        context.log.info(f"local standards: {json.dumps(settings.local_standards)}")
+    yield from dbt.cli(dbt_build_args(settings, blocked), context=context).stream()
