@@ -35,6 +35,7 @@ LOCAL_STANDARDS = {
     "out_of_area_miles": (int, float),
     "health_duplicate_window_days": int,
     "dental_check_months": int,
+    "extract_history_years": int,  # not a standard but a fact of the extract: how far back its events go
 }
 
 

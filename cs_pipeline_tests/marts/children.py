@@ -1,7 +1,8 @@
 """Hand-built children for the timeliness marts, each with the answer worked out by hand (see the tests).
 
 As-at date 2026-03-31 (a Tuesday). Working days are Monday-Friday less England bank holidays; the start day is
-day 0. Comments give the hand count for each due date.
+day 0. Comments give the hand count for each due date. The extract's history (var extract_history_years, 6) starts
+on HISTORY_START, 2020-04-01: items due before it are excluded (add_history_children).
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import datetime as dt
 from collections import defaultdict
 
 AS_AT = dt.date(2026, 3, 31)
+HISTORY_START = dt.date(2020, 4, 1)  # the day after AS_AT minus 6 years: the extract holds events from here
 
 
 class Council:
@@ -399,6 +401,7 @@ def build_council() -> Council:
 
     add_pep_children(c)
     add_core_group_children(c)
+    add_history_children(c)
     return c
 
 
@@ -499,3 +502,76 @@ def add_core_group_children(c: Council) -> None:
     # -> on time, 7 wd.
     plan("C209", "2026-01-12")
     c.core_group("C209", None, "2026-01-21")
+
+
+def add_history_children(c: Council) -> None:
+    """Items due before the extract's history (HISTORY_START, Wed 1 Apr 2020) are excluded as
+    due_before_extract_history; an item due on 1 Apr 2020 is judged normally. Only events from 1 Apr 2020 on are in
+    the extract (as in a real SSD extract); a case or plan that started earlier is there. No involvements:
+    UNALLOCATED, except the core group plans (team T3). No holidays in March 2020; Good Friday 10 Apr, Easter Monday
+    13 Apr, VE Day Fri 8 May (moved) and spring bank holiday Mon 25 May 2020 are."""
+    # C301 S47 Tue 10 Mar 2020 -> 15 wd (Mar 11-13 = 3, 16-20 = 8, 23-27 = 13, 30 = 14, 31 = 15) -> due Tue 31 Mar
+    # 2020, the day before the history start: ICPC Wed 1 Apr (16 wd, late without the rule) -> excluded, the
+    # conference date still shown. C302 S47 Wed 11 Mar 2020 -> due Wed 1 Apr 2020 = the history start: ICPC 1 Apr
+    # -> judged: on time, 15 wd.
+    for pid, start in (("C301", "2020-03-10"), ("C302", "2020-03-11")):
+        number = pid.removeprefix("C")
+        c.person(pid, "2016-01-01")
+        c.s47(pid, f"S{number}", start, end="2020-04-01")
+        c.icpc(pid, f"IC{number}", f"S{number}", "2020-04-01")
+
+    # C303 referral Tue 28 Jan 2020, assessment started Wed 29 Jan, authorised Wed 1 Apr 2020. Working days Jan 29-31
+    # = 3, Feb 20 (23), Mar 22 (45): WT clock due Tue 31 Mar 2020 -> excluded (46 wd, late without the rule); DfE
+    # clock due Wed 1 Apr 2020 -> on time, 45 wd. Each clock is judged on its own due date.
+    c.person("C303", "2016-02-02")
+    c.referral("C303", "REF303", "2020-01-28", close="2020-05-01")
+    c.assessment("C303", "A303", "REF303", "2020-01-29", auth="2020-04-01")
+
+    # Core group (ICPC + 10 wd), team T3. C304 ICPC Tue 17 Mar 2020 (Mar 18-20 = 3, 23-27 = 8, 30 = 9, 31 = 10) ->
+    # due Tue 31 Mar 2020; meeting Wed 1 Apr (11 wd, late without the rule) -> excluded. C305 ICPC Wed 18 Mar 2020 ->
+    # due Wed 1 Apr 2020; meeting 1 Apr -> on time, 10 wd. Both plans end Fri 3 Apr 2020, with no visits: the first
+    # CP visit (plan start + 10 wd) is due 31 Mar (C304: excluded) and 1 Apr (C305: overdue, the plan ended after
+    # the due date); the first reviews (17 / 18 Jun 2020) -> excluded, plan ended before due.
+    for pid, icpc_date in (("C304", "2020-03-17"), ("C305", "2020-03-18")):
+        number = pid.removeprefix("C")
+        c.person(pid, "2018-01-01")
+        c.involvement(pid, "T3", icpc_date)
+        c.icpc(pid, f"IC{number}", f"S{number}", icpc_date, plan_id=f"CP{number}")
+        c.cp_plan(pid, f"CP{number}", icpc_date, end="2020-04-03", icpc_id=f"IC{number}")
+        c.core_group(pid, f"CP{number}", "2020-04-01")
+
+    # C306 CP visit chain starting before the history start. Plan CP306 Mon 2 Mar 2020 - Fri 29 May 2020; its ICPC
+    # (before 1 Apr 2020) is not in the extract, and visits only from April: Thu 2 Apr, Thu 16 Apr, Tue 5 May,
+    # Tue 19 May 2020 (seen).
+    #   visit 1: plan start 2 Mar -> due Mon 16 Mar 2020, first visit in the extract 2 Apr (23 wd) -> excluded;
+    #   visit 2: 2 Apr -> due Mon 20 Apr (Apr 3 = 1, 6-9 = 5, Easter, 14-17 = 9, 20 = 10); 16 Apr -> on time, 8 wd;
+    #   visit 3: 16 Apr -> due Thu 30 Apr (17 = 1, 20-24 = 6, 27-30 = 10); 5 May -> late, 13 wd;
+    #   visit 4: 5 May -> due Wed 20 May (6, 7 = 2, VE Day 8 May, 11-15 = 7, 18-20 = 10); 19 May -> on time, 9 wd;
+    #   visit 5: 19 May -> due Wed 3 Jun (20-22 = 3, 25 May holiday, 26-29 = 7, Jun 1-3 = 10); the plan ended 29 May
+    #   -> excluded, plan ended before due.
+    # Its first review (plan start + 3 months = 2 Jun 2020) -> excluded, plan ended before due. No ICPC date, so its
+    # core group item is excluded (no_icpc_date).
+    c.person("C306", "2017-03-03")
+    c.cp_plan("C306", "CP306", "2020-03-02", end="2020-05-29")
+    for day in ("2020-04-02", "2020-04-16", "2020-05-05", "2020-05-19"):
+        c.cp_visit("C306", "CP306", day)
+
+    # C307 CP review chain starting before the history start. Plan CP307 Mon 3 Jun 2019 - Mon 10 May 2021, ICPC not
+    # in the extract (review clock from the plan start). Reviews in the extract: Thu 20 Aug 2020, Mon 15 Feb 2021.
+    #   review 1: 3 Jun 2019 + 3 months = 3 Sep 2019, first review in the extract 20 Aug 2020 -> excluded;
+    #   review 2: 20 Aug 2020 + 6 months = 20 Feb 2021; 15 Feb 2021 -> on time;
+    #   review 3: 15 Feb 2021 + 6 months = 15 Aug 2021, after the plan ended -> excluded, plan ended before due.
+    # No visits in the extract: visit 1 due Mon 17 Jun 2019 (Jun 4-7 = 4, 10-14 = 9, 17 = 10) -> excluded (overdue
+    # without the rule). Core group: no ICPC date.
+    c.person("C307", "2017-04-04")
+    c.cp_plan("C307", "CP307", "2019-06-03", end="2021-05-10")
+    c.cp_review("C307", "CP307", "2020-08-20")
+    c.cp_review("C307", "CP307", "2021-02-15")
+
+    # C308 (PEP) entered Mon 4 Nov 2019 aged 10 -> initial PEP due Mon 2 Dec 2019 (Nov 5-8 = 4, 11-15 = 9,
+    # 18-22 = 14, 25-29 = 19, 2 Dec = 20): before the history start -> excluded. Spring 2020 (1 Jan - 14 Apr) is due
+    # after the history start but began before it: its PEP may have been held before 1 Apr, out of the extract ->
+    # excluded term_started_before_extract_history. Summer 2020 (15 Apr - 31 Aug): PEP Wed 20 May -> on time.
+    # Autumn 2020: left care Thu 15 Oct 2020, before the term ended -> excluded.
+    looked_after(c, "C308", "2009-06-01", "2019-11-04", ceased="2020-10-15")
+    c.pep("C308", "2020-05-20")

@@ -22,6 +22,12 @@ CORE_GROUP_EXPECTED = {
     "CP209": ("IC209", "2026-01-12", "2026-01-26", "2026-01-21", 7, "on_time", None),  # meeting names no plan
     "CP23": ("IC23", "2025-05-08", "2025-05-22", None, None, "overdue", None),
     "CP24": (None, None, None, None, None, "excluded", "no_icpc_date"),  # plan without a conference
+    # extract history (add_history_children): due the day before the history start (1 Apr 2020) -> excluded, the
+    # meeting still shown (late without the rule); due on it -> judged
+    "CP304": ("IC304", "2020-03-17", "2020-03-31", "2020-04-01", 11, "excluded", "due_before_extract_history"),
+    "CP305": ("IC305", "2020-03-18", "2020-04-01", "2020-04-01", 10, "on_time", None),
+    "CP306": (None, None, None, None, None, "excluded", "no_icpc_date"),  # ICPC before the history: not in it
+    "CP307": (None, None, None, None, None, "excluded", "no_icpc_date"),
 }
 
 
@@ -75,6 +81,12 @@ PEP_EXPECTED = {
     "C110": [
         ("initial", None, "2025-06-30", "2025-06-30", 20, "on_time", None),
         ("term", "2025-09-01", "2025-12-31", None, None, "excluded", "ceased_care_before_due"),  # left mid-term
+    ],
+    "C308": [  # entered care before the history start (add_history_children); 136 wd from entry to the first PEP
+        ("initial", None, "2019-12-02", "2020-05-20", 136, "excluded", "due_before_extract_history"),
+        ("term", "2020-01-01", "2020-04-14", None, None, "excluded", "term_started_before_extract_history"),
+        ("term", "2020-04-15", "2020-08-31", "2020-05-20", None, "on_time", None),
+        ("term", "2020-09-01", "2020-12-31", None, None, "excluded", "ceased_care_before_due"),
     ],
     "C111": [
         ("initial", None, "2025-02-03", "2025-01-31", 19, "on_time", None),
@@ -152,7 +164,10 @@ def test_source_not_supplied_excludes_every_item(extensions_missing_url, mart):
         frame = read(table)
         assert len(frame) == len(mart(table)) > 0, table  # the same items as where the source is supplied
         assert set(frame["outcome"]) == {"excluded"}, table
+        # source_not_supplied comes first, even before due_before_extract_history (CP304, due 31 Mar 2020)
         assert set(frame["exclusion_reason"]) == {"source_not_supplied"}, table
+    assert one(read("core_group_timeliness"), ["due_date", "exclusion_reason"], cp_plan_id="CP304") == (
+        d("2020-03-31"), "source_not_supplied")
     monthly = read("timeliness_monthly")
     new = monthly[monthly["measure"].isin(["CORE_GROUP", "PEP", "PEP_TERM"])]
     assert len(new) > 0 and (new["due_items"] == 0).all() and new["pct_on_time"].isna().all()

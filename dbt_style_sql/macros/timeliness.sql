@@ -5,6 +5,14 @@
     cast('{{ var("as_at") }}' as date)
 {%- endmacro %}
 
+{#- First day of the extract's history: the day after (as-at date minus var extract_history_years years). The
+    case-management extract holds events only from this date (SSD default timeframe 6 years), so an item due before
+    it cannot be judged: it is excluded (due_before_extract_history). As-at 2026-09-30, 6 years -> 2020-10-01;
+    as-at 2026-03-31 -> 2020-04-01. Calendar months, clamped at month end like add_months. -#}
+{% macro history_start() -%}
+    {{ add_days(add_months(as_at_date(), '(-12 * (' ~ var('extract_history_years') ~ '))'), 1) }}
+{%- endmacro %}
+
 {#- An open end (no end date) compares as this date. -#}
 {% macro open_end_date() -%}
     cast('9999-12-31' as date)

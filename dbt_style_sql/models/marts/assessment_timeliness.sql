@@ -3,7 +3,10 @@
 --   DfE CIN census (N00159 start, N00160 authorisation): assessment start -> authorisation (outcome_dfe);
 --   open assessments past 45 working days at the as-at date are overdue (CIN rule 8670Q).
 -- A referral closed before the due date with the assessment still unauthorised is excluded. NFA referrals have no
--- assessment and so no row.
+-- assessment and so no row. Each clock judges its own due date. Exclusions, in this order: WT
+-- due_before_extract_history (due_date_wt before history_start(): the extract holds only var extract_history_years
+-- years of events; timeliness_conventions), no_referral_date, case_closed_before_due; DfE due_before_extract_history
+-- (due_date_dfe before history_start()), case_closed_before_due.
 with assessments as (
     select
         a.assessment_id,
@@ -44,11 +47,13 @@ classified as (
     select
         *,
         case
+            when due_date_wt < {{ history_start() }} then 'due_before_extract_history'
             when referral_date is null then 'no_referral_date'
             when auth_date is null and referral_close_date is not null and referral_close_date < due_date_wt
                 then 'case_closed_before_due'
         end as exclusion_reason_wt,
         case
+            when due_date_dfe < {{ history_start() }} then 'due_before_extract_history'
             when auth_date is null and referral_close_date is not null and referral_close_date < due_date_dfe
                 then 'case_closed_before_due'
         end as exclusion_reason_dfe,

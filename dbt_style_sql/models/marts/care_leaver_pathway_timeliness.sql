@@ -3,6 +3,8 @@
 -- chain is the distinct review dates seen for the young person; the last one gives the open item. The needs
 -- assessment clock (16th birthday -> needs assessment, 3 months) is not measurable: SSD has no needs-assessment date.
 -- Excluded: no current eligibility (latest row), or the 21st birthday before the due date without a review.
+-- Exclusions, in this order: due_before_extract_history (due before history_start(): the extract holds only var
+-- extract_history_years years of events; timeliness_conventions), then not_eligible, aged_21_before_due.
 with rows_ as (
     select
         person_id,
@@ -65,6 +67,7 @@ classified as (
     select
         *,
         case
+            when due_date < {{ history_start() }} then 'due_before_extract_history'
             when event_date is null
                 and (care_leaver_eligibility is null or upper(care_leaver_eligibility) like 'NO %'
                     or upper(care_leaver_eligibility) like 'QUALIFYING%') then 'not_eligible'

@@ -2,6 +2,8 @@
 -- {{ var('cla_first_review_working_days') }} working days; 1st -> 2nd within 3 months; each later review within 6 months of the previous one.
 -- The chain restarts with each new period of care; the next due date runs from the actual review date (an early
 -- review resets the chain). Cancelled reviews do not count. Short breaks (legal status V3/V4) are excluded.
+-- Exclusions, in this order: due_before_extract_history (due before history_start(): the extract holds only var
+-- extract_history_years years of events; timeliness_conventions), then short_break, ceased_care_before_due.
 with periods as (
     select *
     from {{ ref('int_cla__periods_of_care') }}
@@ -74,6 +76,7 @@ classified as (
     select
         *,
         case
+            when due_date < {{ history_start() }} then 'due_before_extract_history'
             when is_short_break then 'short_break'
             when period_of_care_end is not null and period_of_care_end < due_date
                 then 'ceased_care_before_due'

@@ -3,6 +3,8 @@
 -- year, within 3 months where the placement is intended to last until 18 (long-term placement types, var
 -- long_term_placement_types), else 6 weeks. Only visits where the child was seen count. A new placement restarts the
 -- chain; temporary placements (T0-T4) do not. Short breaks (V3/V4) are excluded.
+-- Exclusions, in this order: due_before_extract_history (due before history_start(): the extract holds only var
+-- extract_history_years years of events; timeliness_conventions), then short_break, left_placement_before_due.
 with chains as (
     select
         c.*,
@@ -81,6 +83,7 @@ classified as (
     select
         *,
         case
+            when due_date < {{ history_start() }} then 'due_before_extract_history'
             when is_short_break then 'short_break'
             when placement_end is not null and placement_end < due_date
                 then 'left_placement_before_due'

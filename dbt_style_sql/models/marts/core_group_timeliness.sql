@@ -1,8 +1,10 @@
 -- First core group (Working Together; TIMELINESS.md CORE_GROUP): ICPC date (day 0) -> first core group meeting of
 -- the plan, within {{ var('core_group_working_days') }} working days. One row per CP plan. Source: ssd_cp_core_groups,
 -- a cs_pipeline extension to the SSD (int_cp__core_group_meetings). Event: the earliest meeting on or after the ICPC
--- date (an earlier one is ignored). Excluded: the source did not supply the table (every plan), no ICPC date known,
--- plan ended before the due date (whether or not a meeting was held first: timeliness_conventions).
+-- date (an earlier one is ignored). Excluded, in this order: the source did not supply the table (every plan,
+-- source_not_supplied), due before history_start() (due_before_extract_history: the extract holds only var
+-- extract_history_years years of events), no ICPC date known (no_icpc_date), plan ended before the due date
+-- (plan_ended_before_due, whether or not a meeting was held first: timeliness_conventions).
 with supply as (
     select {{ source_supplied('ssd_cp_core_groups') }} as is_supplied
 ),
@@ -55,6 +57,7 @@ items as (
             as working_days,
         case
             when not s.is_supplied then 'source_not_supplied'
+            when due.calendar_date < {{ history_start() }} then 'due_before_extract_history'
             when p.icpc_date is null then 'no_icpc_date'
             when p.plan_end is not null and p.plan_end < due.calendar_date then 'plan_ended_before_due'
         end as exclusion_reason

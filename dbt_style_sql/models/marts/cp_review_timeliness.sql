@@ -1,6 +1,8 @@
 -- Child protection review conferences (Working Together): ICPC -> 1st review within 3 months; each review -> next
 -- within 6 months (calendar months, clamped at month end). One chain per CP plan; the next due date runs from the
 -- actual review date. A plan that ends before a review falls due -> excluded.
+-- Exclusions, in this order: due_before_extract_history (due before history_start(): the extract holds only var
+-- extract_history_years years of events; timeliness_conventions), then plan_ended_before_due.
 with plans as (
     select * from {{ ref('int_cp__plan_chains') }}
 ),
@@ -57,6 +59,7 @@ classified as (
     select
         *,
         case
+            when due_date < {{ history_start() }} then 'due_before_extract_history'
             when plan_end is not null and plan_end < due_date then 'plan_ended_before_due'
         end as exclusion_reason,
         {{ team_date('due_date') }} as team_date

@@ -2,6 +2,8 @@
 -- first visit, then visit -> visit, each within {{ var('cp_visit_working_days') }} working days (start day is day 0). Only visits where
 -- the child was seen count. Visits are matched to the plan by child and date. A plan ending before the due date
 -- without the visit -> excluded.
+-- Exclusions, in this order: due_before_extract_history (due before history_start(): the extract holds only var
+-- extract_history_years years of events; timeliness_conventions), then plan_ended_before_due.
 with plans as (
     select * from {{ ref('int_cp__plan_chains') }}
 ),
@@ -59,6 +61,7 @@ classified as (
     select
         *,
         case
+            when due_date < {{ history_start() }} then 'due_before_extract_history'
             when plan_end is not null and plan_end < due_date then 'plan_ended_before_due'
         end as exclusion_reason,
         {{ team_date('due_date') }} as team_date

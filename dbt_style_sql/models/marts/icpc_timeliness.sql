@@ -2,6 +2,9 @@
 -- within {{ var('icpc_working_days') }} working days (Working Together; CIN census N00148). One row per S47 enquiry.
 -- Excluded: no ICPC needed (S47 ended, or NFA, with no conference), transfer-in conferences, and conferences dated
 -- before the S47 start (kept out of durations). An open S47 past 15 working days with no ICPC is overdue (8675Q).
+-- Exclusions, in this order: due_before_extract_history (due before history_start(): the extract holds only var
+-- extract_history_years years of events; timeliness_conventions), then transfer_in_conference, icpc_before_s47_start,
+-- icpc_not_required.
 with s47 as (
     select
         s.s47_enquiry_id,
@@ -42,6 +45,7 @@ items as (
             as working_days,
         c.icpc_team,
         case
+            when due.calendar_date < {{ history_start() }} then 'due_before_extract_history'
             when coalesce(c.has_transfer_in, 0) = 1 and c.icpc_date is null then 'transfer_in_conference'
             when coalesce(c.has_icpc_before_start, 0) = 1 and c.icpc_date is null then 'icpc_before_s47_start'
             when c.icpc_date is null and (s.is_nfa or s.s47_end_date is not null) then 'icpc_not_required'

@@ -1,6 +1,9 @@
 -- IHA request (local standard): period of care start -> the health provider receiving the IHA request, within
 -- {{ var('iha_request_working_days') }} working days (CPPCR reg 13 emergency notification; local setting iha_request_working_days).
 -- Same scope and exclusions as the IHA; only the health provider's extract records the request date.
+-- Exclusions, in this order: due_before_extract_history (due before history_start(): the extract holds only var
+-- extract_history_years years of events; timeliness_conventions), then short_break,
+-- assessment_in_3_months_before_entry, ceased_care_before_due.
 with iha as (
     select * from {{ ref('iha_timeliness') }}
 ),
@@ -15,6 +18,7 @@ items as (
         case when ev.iha_request_received_date is not null
             then ev_cal.working_day_index - due_start.working_day_index end as working_days,
         case
+            when due.calendar_date < {{ history_start() }} then 'due_before_extract_history'
             when iha.is_short_break then 'short_break'
             when iha.pre_entry_assessment_date is not null then 'assessment_in_3_months_before_entry'
             when iha.period_of_care_end is not null and iha.period_of_care_end < due.calendar_date

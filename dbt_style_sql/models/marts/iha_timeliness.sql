@@ -1,6 +1,9 @@
 -- Initial health assessment (IHA): one due item per period of care that started with RNE 'S'.
 -- Start: period start (day 0). Due: the {{ var('iha_working_days') }}th working day after it. Event: earliest completed IHA
 -- in the period, health provider date where linked, else the case-management record (evidence_source says which).
+-- Exclusions, in this order: due_before_extract_history (due before history_start(): the extract holds only var
+-- extract_history_years years of events; timeliness_conventions), then short_break,
+-- assessment_in_3_months_before_entry, ceased_care_before_due, refused.
 with periods as (
     select *
     from {{ ref('int_cla__periods_of_care') }}
@@ -36,6 +39,7 @@ items as (
         fc.is_out_of_area,
         fc.head_placement_type as first_placement_type,
         case
+            when due.calendar_date < {{ history_start() }} then 'due_before_extract_history'
             when p.is_short_break then 'short_break'
             when ev.pre_entry_assessment_date is not null then 'assessment_in_3_months_before_entry'
             when p.period_end is not null and p.period_end < due.calendar_date then 'ceased_care_before_due'

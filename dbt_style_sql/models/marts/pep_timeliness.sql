@@ -4,7 +4,9 @@
 --     {{ var('pep_working_days') }} working days.
 --   term: one item per term (int_pep__terms, var pep_terms) that starts while the child is looked after, once the
 --     initial PEP fell due before the term started; due on the term's last day; event = earliest PEP within the term.
--- PEPs count only within the period of care. Excluded, in this order: source not supplied (every item), short break
+-- PEPs count only within the period of care. Excluded, in this order: source not supplied (every item), due before
+-- history_start() (due_before_extract_history: the extract holds only var extract_history_years years), a term
+-- begun before history_start() (term_started_before_extract_history), short break
 -- (V3/V4), initial item of a period that did not start with RNE S (entry date not in the extract), no date of birth,
 -- outside school age (var pep_min_age to pep_max_age - 1 at the period / term start), care ended before the due date.
 with supply as (
@@ -119,6 +121,9 @@ items as (
         case when p.dob is not null then {{ age_in_years('p.dob', 'i.scope_date') }} end as age_at_scope_date,
         case
             when not s.is_supplied then 'source_not_supplied'
+            when i.due_date < {{ history_start() }} then 'due_before_extract_history'
+            -- a term begun before the history start may have had its PEP before it, out of sight
+            when i.pep_item = 'term' and i.term_start < {{ history_start() }} then 'term_started_before_extract_history'
             when p.is_short_break then 'short_break'
             when i.pep_item = 'initial' and not p.started_with_rne_s then 'entry_not_in_extract'
             when p.dob is null then 'date_of_birth_missing'

@@ -4,6 +4,9 @@
 -- one if the child was under 5 at that assessment, else 12 months (calendar months, clamped at month end).
 -- The next due date runs from the actual date (an early assessment resets the chain). The chain ends when care ends
 -- or at the 18th birthday: an assessment falling due after that is excluded.
+-- Exclusions, in this order: due_before_extract_history (due before history_start(): the extract holds only var
+-- extract_history_years years of events; timeliness_conventions), then short_break, turned_18_before_due /
+-- ceased_care_before_due.
 with periods as (
     select
         p.period_of_care_key,
@@ -102,6 +105,7 @@ classified as (
     select
         *,
         case
+            when due_date < {{ history_start() }} then 'due_before_extract_history'
             when is_short_break then 'short_break'
             when scope_end is not null and scope_end < due_date then scope_end_reason
         end as exclusion_reason,

@@ -1,7 +1,8 @@
 -- On-time rates by measure, month the items fell due, and team (cohort by due date, TIMELINESS.md).
 -- due_items = on_time + late + overdue (items due and not excluded); not_yet_due and excluded are counted beside.
 -- pct_on_time = on_time / due_items * 100, one decimal; null when nothing fell due. Items with no due date (a CP
--- plan with no ICPC date, excluded) have no due month and are not counted.
+-- plan with no ICPC date, excluded) have no due month and are not counted. Items due before the extract's history
+-- are excluded in their marts (due_before_extract_history), so they count only in excluded.
 with items as (
     select 'IHA' as measure, due_date, team, outcome from {{ ref('iha_timeliness') }}
     union all
