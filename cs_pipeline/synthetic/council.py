@@ -219,6 +219,9 @@ class CouncilUnit:
         # IHAs over any large set of periods of care is the configured rate up to a few items, not +/- a binomial
         # error of about a point at scale 1
         self._iha_u = self.r.random()
+        # IHAs the marts do not measure (due before the window, i.e. before the extract's history; child left care
+        # first; refused) run on a sequence of their own
+        self._iha_u_unmeasured = (self._iha_u + 0.5) % 1.0
         # the extension tables (core groups, PEPs) draw from their own stream: adding them left every other table
         # of a seed as it was
         side = np.random.SeedSequence(seed_seq.entropy, spawn_key=(*seed_seq.spawn_key, 1))
@@ -1165,14 +1168,20 @@ class CouncilUnit:
         la_id = r.random() < 0.30
         teen = p.age(e) >= 16
         # --- IHA
-        self._iha_u = (self._iha_u + _GOLDEN) % 1.0
-        on_time = self._iha_u < self.iha_rate
+        due = cal.add_wd(e, 20)
+        refused = teen and r.random() < 0.04
+        # Only items the marts measure (due inside the window, child still in care, not refused) take places in the
+        # sequence: skipping places for the others would thin it at random and cost the exactness
+        if due >= self.window_start and end >= due and not refused:
+            self._iha_u = u = (self._iha_u + _GOLDEN) % 1.0
+        else:
+            self._iha_u_unmeasured = u = (self._iha_u_unmeasured + _GOLDEN) % 1.0
+        on_time = u < self.iha_rate
         if on_time:
             k = r.randint(6, 20)
         else:
             k = 20 + self.lognorm_days(18, 0.8, 1, 200)
         done = cal.add_wd(e, k)
-        due = cal.add_wd(e, 20)
         if due < end <= done and cal.wd_between(due, end) and r.random() < 0.9:
             # late, and the child is leaving care: mostly seen by the day they leave (rarely never: overdue)
             done = cal.add_wd(due, 1 + r.randrange(cal.wd_between(due, end)))
@@ -1180,7 +1189,7 @@ class CouncilUnit:
         req = cal.add_wd(e, r.randint(1, 4) if r.random() < 0.6 else r.randint(5, min(12, k - 1) if k > 5 else 5))
         req = min(req, done - 1)
         last = None
-        if teen and r.random() < 0.04:
+        if refused:
             appt = cal.add_wd(e, min(k, 20))
             self.health_record("lac_health_assessments", p,
                                self.assessment_states("IHA", p, req, appt, None, "DECLINED", None, la_id, None))
