@@ -35,6 +35,8 @@ from cs_pipeline.quality.suite_spec import ExpectationSpec, TableSuite, load_sui
 
 RAW = "raw"
 QUARANTINE = "quarantine"
+# above this many keys or values a lookup joins on a staged table instead of a bound IN list
+LARGE_IN_LIST = 20_000
 FINDINGS_TABLE = "validation_findings"
 RULE_RESULTS_TABLE = "validation_rule_results"
 QUARANTINE_META_COLUMNS = ("_row_key", "rule_id", "severity", "message", "run_id", "quarantined_at")
@@ -149,8 +151,10 @@ def rows_with_values(wh: Warehouse, table: str, record_id: str | None, group: tu
                         *(f"{value_expr(c, dates)} AS {q(c)}" for c in group),
                         *(f"{trimmed(c)} AS {q(c + '__shown')}" for c in group)])
     base = f"SELECT {select} FROM {q(RAW)}.{q(table)}"
-    if len(values) > 20_000:
-        rows = read_sql_frame(wh, base)
+    if len(values) > LARGE_IN_LIST:
+        # many values: join on them in the warehouse rather than read a table of millions of rows into memory
+        with staged_values(wh, f"{table}__{target}", values) as staged:
+            rows = read_sql_frame(wh, f"{base} WHERE {value_expr(target, dates)} IN (SELECT v FROM {staged})")
     else:
         stmt = sa.text(f"{base} WHERE {value_expr(target, dates)} IN :vals").bindparams(
             sa.bindparam("vals", expanding=True))
@@ -165,22 +169,6 @@ def rows_with_values(wh: Warehouse, table: str, record_id: str | None, group: tu
     matched = probe.merge(key.assign(_hit=True), on=list(group), how="left")["_hit"].notna().to_numpy()
     rows = rows[matched]
     return rows.astype(object).where(rows.notna(), None)
-
-
-def read_frame(wh: Warehouse, schema: str, table: str, columns: list[str] | None = None) -> pd.DataFrame:
-    """Rows of a table as text (None for NULL), by each engine's fast path.
-
-    With ``columns`` the values are trimmed and blanks made NULL in SQL (what staging's to_text()/to_date() see),
-    so pandas never loops over cells."""
-    if columns:
-        cols = ", ".join(f"NULLIF(trim(CAST({q(c)} AS TEXT)), '') AS {q(c)}" for c in columns)
-    else:
-        cols = "*"
-    sql = f"SELECT {cols} FROM {q(schema)}.{q(table)}"
-    frame = wh.fetch_frame(sql)
-    if columns:
-        return frame.astype(object).where(frame.notna(), None)
-    return _as_text(frame)
 
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -199,11 +187,24 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index, columns=frame.columns)
 
 
+@contextmanager
+def staged_values(wh: Warehouse, name: str, values: list[str]):
+    """A warehouse table ``quarantine."<name>__staged"`` (one TEXT column ``v``) holding the values while the block
+    runs: a large IN list becomes a join, so memory stays at the size of the answer, not of the raw table."""
+    table = f"{name}__staged"
+    wh.replace_table(QUARANTINE, table, [pd.DataFrame({"v": pd.Series(values, dtype="object")})], {"v": "TEXT"})
+    try:
+        yield f"{q(QUARANTINE)}.{q(table)}"
+    finally:
+        wh.execute(f"DROP TABLE IF EXISTS {q(QUARANTINE)}.{q(table)}")
+
+
 def fetch_rows(wh: Warehouse, table: str, keys: list[str]) -> pd.DataFrame:
     """Full raw rows (as text) for the given _row_keys."""
-    if len(keys) > 20_000:
-        frame = read_frame(wh, RAW, table)
-        return frame[frame["_row_key"].isin(set(keys))]
+    if len(keys) > LARGE_IN_LIST:
+        with staged_values(wh, f"{table}___row_key", keys) as staged:
+            frame = wh.fetch_frame(f"SELECT * FROM {q(RAW)}.{q(table)} WHERE _row_key IN (SELECT v FROM {staged})")
+        return _as_text(frame)
     stmt = sa.text(f"SELECT * FROM {q(RAW)}.{q(table)} WHERE _row_key IN :keys").bindparams(
         sa.bindparam("keys", expanding=True)
     )

@@ -322,3 +322,24 @@ def test_row_conservation(wh):
     r = v.result("rows_conserved")
     assert r.passed and v.raw_rows == 2 and v.quarantined_rows == 1 and v.eligible_rows == 1
     assert wh.row_count("quarantine", "ssd_contacts") == 2  # one quarantine row per failed rule
+
+
+def test_many_failing_rows_are_looked_up_through_a_staged_table_with_the_same_result(wh, monkeypatch):
+    """Above LARGE_IN_LIST keys or values the rows are found by a join on a staged table (a national-scale contacts
+    table must not be read into memory); the quarantine is the same, and nothing staged is left behind."""
+    from cs_pipeline.quality import engine
+
+    persons(wh)
+    rows = [{"cont_contact_id": f"C{i % 3}", "cont_person_id": "P1" if i % 2 else "P9",
+             "cont_contact_date": "2025-01-01" if i % 4 else "2025-13-01"} for i in range(12)]
+    write_raw(wh, "ssd_contacts", rows)
+    validate(wh, "ssd_contacts")
+    query = ("SELECT _row_key, rule_id, message, cont_person_id, cont_contact_date FROM quarantine.ssd_contacts "
+             "ORDER BY CAST(_row_key AS INTEGER), rule_id")
+    direct = wh.query_frame(query)
+    monkeypatch.setattr(engine, "LARGE_IN_LIST", 0)
+    validate(wh, "ssd_contacts")
+    staged = wh.query_frame(query)
+    assert len(direct) > 10 and set(direct["rule_id"]) == {"key_unique", "foreign_key_resolves", "date_parseable"}
+    assert staged.equals(direct)
+    assert not [t for t in wh.tables("quarantine") if t.endswith("__staged")]
