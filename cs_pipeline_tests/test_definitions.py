@@ -36,3 +36,29 @@ def test_lineage_runs_from_sources_to_marts():
     person = graph.get(dg.AssetKey(["staging", "stg_ssd__person"]))
     assert dg.AssetKey(["quarantine", "ssd_person"]) in person.parent_keys
     assert dg.AssetKey(["raw", "ssd_person"]) in person.parent_keys
+
+
+def test_the_exclusions_the_dbt_step_passes_are_valid_dbt_selectors(tmp_path):
+    """What the dbt step leaves out after a failed ERROR check (transform/dbt.py), as dbt itself resolves it: a broken
+    crosswalk holds back the health measures and what reads them; the social care measures still build."""
+    from cs_pipeline.config import Settings
+    from cs_pipeline.defs.transform.dbt import DBT_PROJECT_DIR, dbt_build_args, dbt_selector_for
+    from cs_pipeline.lib.dbt_env import dbt_env
+
+    settings = Settings.from_env({"CS_PIPELINE_WAREHOUSE_URL": f"duckdb:///{tmp_path / 'w.duckdb'}"})
+    blocked = {dbt_selector_for(dg.AssetKey(["linkage", "child_link"])): ["linkage/child_link:check"],
+               dbt_selector_for(dg.AssetKey(["quarantine", "ssd_cp_visits"])): ["quarantine/ssd_cp_visits:check"]}
+    args = dbt_build_args(settings, blocked)
+    assert args == ["build", "--exclude", "source:linkage+", "stg_ssd__cp_visits+"]
+    dbt = Path(sys.executable).parent / "dbt"
+    proc = subprocess.run(
+        [str(dbt), "ls", "--resource-type", "model", "--output", "name", *args[1:], "--profiles-dir", ".",
+         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"), "--quiet"],
+        cwd=DBT_PROJECT_DIR, env={**os.environ, **dbt_env(settings)}, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    built = set(proc.stdout.split())
+    assert {"icpc_timeliness", "cla_review_timeliness", "core_group_timeliness", "stg_ssd__person"} <= built
+    left_out = {"iha_timeliness", "rha_timeliness", "int_health__assessments", "cp_visit_timeliness",
+                "stg_ssd__cp_visits", "timeliness_monthly"}
+    assert not built & left_out
