@@ -1158,6 +1158,13 @@ class CouncilUnit:
             states.append((stop, dict(base, status="CANCELLED")))
         return states
 
+    def completed_assessment(self, kind: str, p: Person, req: int, held: int, report: int, la_id: bool) -> None:
+        """A health assessment that took place: the provider's record, the council's row, an immunisation status."""
+        self.health_record("lac_health_assessments", p,
+                           self.assessment_states(kind, p, req, held, held, "COMPLETED", report, la_id, None))
+        self.cla_health_row(p, kind, held, "Completed")
+        self.immunisation(p, held)
+
     def health_for_period(self, per: Period) -> None:
         r = self.r
         cal = self.cal
@@ -1208,11 +1215,7 @@ class CouncilUnit:
                                        self.assessment_states("IHA", p, req, a1, None, "WAS_NOT_BROUGHT", None, la_id, None))
                     req = a1 + r.randint(1, 5)
                     req = min(req, done - 1)
-            report = cal.add_wd(done, r.randint(2, 15))
-            self.health_record("lac_health_assessments", p,
-                               self.assessment_states("IHA", p, req, done, done, "COMPLETED", report, la_id, None))
-            self.cla_health_row(p, "IHA", done, "Completed")
-            self.immunisation(p, done)
+            self.completed_assessment("IHA", p, req, done, cal.add_wd(done, r.randint(2, 15)), la_id)
             last = done
         # --- RHAs
         while last is not None:
@@ -1232,11 +1235,7 @@ class CouncilUnit:
                 self.cla_health_row(p, "RHA", held, "Refused")
                 last = held
                 continue
-            report = cal.add_wd(held, r.randint(2, 20))
-            self.health_record("lac_health_assessments", p,
-                               self.assessment_states("RHA", p, req, held, held, "COMPLETED", report, la2, None))
-            self.cla_health_row(p, "RHA", held, "Completed")
-            self.immunisation(p, held)
+            self.completed_assessment("RHA", p, req, held, cal.add_wd(held, r.randint(2, 20)), la2)
             last = held
         # --- dental checks
         if p.age(e) >= 1:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import random
 
+from cs_pipeline.lib.nhs_number import check_digit as nhs_check_digit, passes_modulus_11
+
 # first name -> nicknames a health record might carry instead
 MALE_NAMES: dict[str, tuple[str, ...]] = {
     "Oliver": ("Olly", "Ollie"), "Harry": (), "Jack": (), "George": (), "Noah": (), "Charlie": (),
@@ -58,26 +60,10 @@ MALE_LIST = tuple(MALE_NAMES)
 NICKNAMES: dict[str, tuple[str, ...]] = {**{k: v for k, v in MALE_NAMES.items() if v},
                                          **{k: v for k, v in FEMALE_NAMES.items() if v}}
 
-_NHS_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
-
-
-def nhs_check_digit(nine: str) -> int | None:
-    """Modulus 11 check digit of the first nine digits, or None when the number cannot be valid (10)."""
-    total = sum(int(c) * w for c, w in zip(nine, _NHS_WEIGHTS))
-    check = 11 - total % 11
-    if check == 11:
-        return 0
-    if check == 10:
-        return None
-    return check
-
 
 def nhs_valid(number: str) -> bool:
-    digits = "".join(c for c in number if c.isdigit())
-    if len(digits) != 10:
-        return False
-    check = nhs_check_digit(digits[:9])
-    return check is not None and check == int(digits[9])
+    """Modulus 11 over the digits of a number written with any separators."""
+    return passes_modulus_11("".join(c for c in number if c.isdigit()))
 
 
 def new_nhs_number(rng: random.Random, used: set[str]) -> str:

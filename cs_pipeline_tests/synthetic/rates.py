@@ -8,7 +8,7 @@ import datetime as dt
 import io
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -198,13 +198,11 @@ def iha_rate(out_dir: Path, manifest: dict, tolerance: float = 0.01) -> Rate:
 
 
 @dataclass
-class IhaOutcomes:
-    """IHA due items over every period of care in the extract (TIMELINESS.md), by outcome."""
-    on_time: int
-    late: int
-    overdue: int
-    excluded: dict
-    overdue_due_dates: list
+class Outcomes:
+    """Due items by outcome (TIMELINESS.md vocabulary): the ones judged, and the on-time share of those."""
+    on_time: int = 0
+    late: int = 0
+    overdue: int = 0
 
     @property
     def due(self) -> int:
@@ -213,6 +211,13 @@ class IhaOutcomes:
     @property
     def share(self) -> float:
         return self.on_time / max(1, self.due)
+
+
+@dataclass
+class IhaOutcomes(Outcomes):
+    """IHA due items over every period of care in the extract (TIMELINESS.md), by outcome."""
+    excluded: dict = field(default_factory=dict)
+    overdue_due_dates: list = field(default_factory=list)
 
 
 def iha_outcomes(out_dir: Path, source: str = "health", cms_url: str | None = None,
@@ -257,7 +262,7 @@ def iha_outcomes(out_dir: Path, source: str = "health", cms_url: str | None = No
             day = dt.date.fromisoformat(str(d)[:10])
             (done if st == "Completed" else refused).setdefault(p, []).append(day)
     cal = WorkCalendar(dt.date(as_at.year - 45, 1, 1), dt.date(as_at.year + 2, 12, 31))
-    out = IhaOutcomes(0, 0, 0, {}, [])
+    out = IhaOutcomes()
 
     def exclude(why: str) -> None:
         out.excluded[why] = out.excluded.get(why, 0) + 1
@@ -303,11 +308,8 @@ def iha_outcomes(out_dir: Path, source: str = "health", cms_url: str | None = No
 
 
 @dataclass
-class DueOutcomes:
-    """Due items of one measure (TIMELINESS.md vocabulary), counted from the outputs."""
-    on_time: int = 0
-    late: int = 0
-    overdue: int = 0
+class DueOutcomes(Outcomes):
+    """Due items of one measure, counted from the outputs, with those not yet due or excluded."""
     not_yet_due: int = 0
     excluded: int = 0
     terms_due: int = 0        # PEP only: whole school terms in care after the initial PEP's due date
@@ -324,14 +326,6 @@ class DueOutcomes:
             self.on_time += 1
         else:
             self.late += 1
-
-    @property
-    def due(self) -> int:
-        return self.on_time + self.late + self.overdue
-
-    @property
-    def share(self) -> float:
-        return self.on_time / max(1, self.due)
 
 
 def _outputs(out_dir: Path):
