@@ -68,3 +68,13 @@ def test_local_standards_are_validated_and_passed_to_dbt_as_vars():
 def test_a_mistyped_local_standard_is_refused_by_name(text, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         Settings.from_env({"CS_PIPELINE_LOCAL_STANDARDS": text})
+
+
+def test_every_local_standard_is_a_dbt_var_with_a_default():
+    """The names CS_PIPELINE_LOCAL_STANDARDS accepts are the dbt project's vars, so a setting can never be ignored."""
+    import yaml
+
+    from cs_pipeline.config import LOCAL_STANDARDS, PROJECT_ROOT
+
+    project = yaml.safe_load((PROJECT_ROOT / "dbt_style_sql" / "dbt_project.yml").read_text())
+    assert set(LOCAL_STANDARDS) <= set(project["vars"])
