@@ -104,7 +104,8 @@ def _results(units, workers: int, args: tuple):
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as ex:
+    # spawn, not fork: a forked child inherits the parent's threads' locks (gRPC from Dagster, DuckDB) and can crash
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as ex:
         queue: collections.deque = collections.deque()
         for unit_no, fraction in units:
             queue.append(ex.submit(build_unit, args[0], unit_no, fraction, len(units), *args[1:]))
