@@ -1,7 +1,7 @@
 """Benchmark: `dbt build` (all staging, intermediate and mart models with their tests) on a synthetic council.
 
     python benchmarks/bench_dbt.py --scale 1 [--seed 7] [--work DIR] [--engine duckdb|postgres] [--repeat 2]
-                                   [--reuse]
+                                   [--reuse] [--memory-limit 4GB]
 
 Runs the whole pipeline once per (scale, seed, engine) under --work (the demo: generate, extract, validate, link,
 dbt; --reuse skips this when that folder already holds a built warehouse), then times `dbt build` again as the
@@ -49,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--threads", type=int, default=None, help="override the profile's dbt threads")
     parser.add_argument("--reuse", action="store_true", help="time dbt on the warehouse a previous run left")
+    parser.add_argument("--memory-limit", help="DuckDB memory_limit for the timed builds (e.g. 4GB), as a council "
+                        "sets it on CS_PIPELINE_WAREHOUSE_URL")
     args = parser.parse_args(argv)
 
     data_dir = args.work / f"{args.engine}_s{args.scale:g}_seed{args.seed}"
@@ -57,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         pipeline_url = None
     else:
         url = pipeline_url = fresh_postgres_database(f"cs_bench_s{int(args.scale)}")
+    build_url = f"{url}?memory_limit={args.memory_limit}" if args.memory_limit and args.engine == "duckdb" else url
     if args.reuse:
         if args.engine != "duckdb":
             parser.error("--reuse needs --engine duckdb (a PostgreSQL bench database is made fresh)")
@@ -72,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     for run in range(1, args.repeat + 1):
         t0 = time.perf_counter()
         extra = ["--threads", str(args.threads)] if args.threads else []
-        result = run_dbt(url, as_at, "build", *extra)
+        result = run_dbt(build_url, as_at, "build", *extra)
         wall = time.perf_counter() - t0
         if result.returncode != 0:
             print(result.stdout[-4000:])

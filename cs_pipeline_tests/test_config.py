@@ -37,6 +37,15 @@ def test_every_contract_variable_is_honoured():
     assert (env["CS_PIPELINE_PG_HOST"], env["CS_PIPELINE_PG_PORT"], env["CS_PIPELINE_PG_DBNAME"]) == ("db", "5433", "wh")
 
 
+def test_duckdb_settings_in_the_warehouse_url_are_passed_to_dbt():
+    tuned = dbt_env(Settings.from_env({"CS_PIPELINE_WAREHOUSE_URL": "duckdb:////data/w.duckdb?memory_limit=6GB&threads=1"}))
+    assert (tuned["CS_PIPELINE_DUCKDB_PATH"], tuned["CS_PIPELINE_DUCKDB_MEMORY_LIMIT"],
+            tuned["CS_PIPELINE_DUCKDB_THREADS"]) == ("/data/w.duckdb", "6GB", "1")
+    default = dbt_env(Settings.from_env({"CS_PIPELINE_WAREHOUSE_URL": "duckdb:////data/w.duckdb"}))
+    assert default["CS_PIPELINE_DUCKDB_MEMORY_LIMIT"] == "80%"  # DuckDB's own default, spelt out
+    assert int(default["CS_PIPELINE_DUCKDB_THREADS"]) >= 1
+
+
 def test_passwords_never_reach_logs():
     assert "secret" not in redact_url("postgresql://u:secret@db:5433/wh")
 

@@ -62,3 +62,21 @@ def test_the_exclusions_the_dbt_step_passes_are_valid_dbt_selectors(tmp_path):
     left_out = {"iha_timeliness", "rha_timeliness", "int_health__assessments", "cp_visit_timeliness",
                 "stg_ssd__cp_visits", "timeliness_monthly"}
     assert not built & left_out
+
+
+def test_dbt_runs_duckdb_with_the_settings_of_the_warehouse_url(tmp_path):
+    """The profile's DuckDB settings come from the URL's query, as dbt itself connects (dbt show, real dbt-duckdb)."""
+    from cs_pipeline.config import Settings
+    from cs_pipeline.defs.transform.dbt import DBT_PROJECT_DIR
+    from cs_pipeline.lib.dbt_env import dbt_env
+
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}?memory_limit=1GB&threads=1"
+    env = {**os.environ, **dbt_env(Settings.from_env({"CS_PIPELINE_WAREHOUSE_URL": url}))}
+    dbt = Path(sys.executable).parent / "dbt"
+    proc = subprocess.run(
+        [str(dbt), "show", "--inline", "select current_setting('memory_limit') as m, current_setting('threads') as t",
+         "--profiles-dir", ".", "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "| 953.6 MiB | 1 |" in proc.stdout

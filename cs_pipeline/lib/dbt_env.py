@@ -1,9 +1,12 @@
 """Environment for the dbt subprocess: which profile target, and how to reach the warehouse."""
 from __future__ import annotations
 
+import os
+
 from sqlalchemy.engine import make_url
 
 from cs_pipeline.config import Settings
+from cs_pipeline.lib.warehouse import duckdb_settings
 
 
 def dbt_env(settings: Settings) -> dict[str, str]:
@@ -14,7 +17,14 @@ def dbt_env(settings: Settings) -> dict[str, str]:
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     if url.drivername.startswith("duckdb"):
-        env |= {"CS_PIPELINE_DBT_TARGET": "duckdb", "CS_PIPELINE_DUCKDB_PATH": str(url.database)}
+        # the profile sets both, so DuckDB's own defaults (80% of RAM, every core) are spelt out here
+        tuning = duckdb_settings(settings.warehouse_url)
+        env |= {
+            "CS_PIPELINE_DBT_TARGET": "duckdb",
+            "CS_PIPELINE_DUCKDB_PATH": str(url.database),
+            "CS_PIPELINE_DUCKDB_MEMORY_LIMIT": tuning.get("memory_limit", "80%"),
+            "CS_PIPELINE_DUCKDB_THREADS": tuning.get("threads", str(os.cpu_count() or 1)),
+        }
     else:
         env |= {
             "CS_PIPELINE_DBT_TARGET": "postgres",

@@ -41,6 +41,17 @@ def sql_type(dtype) -> str:
     return "TEXT"
 
 
+def duckdb_settings(url: str) -> dict[str, str]:
+    """DuckDB settings carried in a warehouse URL's query (``duckdb:///w.duckdb?memory_limit=8GB&threads=2``).
+
+    duckdb_engine applies them to our own connections; dbt and the linkage's in-memory DuckDB take them from here.
+    """
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("duckdb"):
+        return {}
+    return {k: str(v) for k, v in parsed.query.items()}
+
+
 class Warehouse:
     def __init__(self, url: str):
         self.url = url
@@ -55,6 +66,10 @@ class Warehouse:
     @property
     def duckdb_path(self) -> str | None:
         return make_url(self.url).database if self.dialect == "duckdb" else None
+
+    @property
+    def duckdb_settings(self) -> dict[str, str]:
+        return duckdb_settings(self.url)
 
     @contextmanager
     def begin(self) -> Iterator[sa.Connection]:

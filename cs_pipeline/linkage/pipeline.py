@@ -315,11 +315,18 @@ def run_linkage(
     settings: LinkageSettings | None = None,
     bundle: lm.ModelBundle | None = None,
     now: dt.datetime | None = None,
-    threads: int = 2,
-    memory_limit: str = "4GB",
+    threads: int | None = None,
+    memory_limit: str | None = None,
 ) -> RunSummary:
-    """Read raw, link, and replace the linkage tables. Scores with ``bundle`` or else the model in force."""
+    """Read raw, link, and replace the linkage tables. Scores with ``bundle`` or else the model in force.
+
+    The in-memory DuckDB takes ``threads`` / ``memory_limit`` from the arguments, else from a DuckDB warehouse URL's
+    query, else 2 threads and 4 GB (it spills beyond that).
+    """
     settings = settings or LinkageSettings()
+    tuning = wh.duckdb_settings
+    threads = threads or int(tuning.get("threads", 2))
+    memory_limit = memory_limit or tuning.get("memory_limit", "4GB")
     now = now or _now()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()

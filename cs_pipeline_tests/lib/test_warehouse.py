@@ -45,3 +45,13 @@ def test_append_and_introspection(warehouse):
 def test_identifiers_outside_the_contract_are_refused():
     with pytest.raises(ValueError):
         quote_ident('x"; drop table y; --')
+
+
+def test_duckdb_settings_in_the_url_reach_every_connection(tmp_path):
+    """A small warehouse machine caps DuckDB with ``?memory_limit=..&threads=..`` on CS_PIPELINE_WAREHOUSE_URL."""
+    wh = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}?memory_limit=1GB&threads=1")
+    assert wh.duckdb_settings == {"memory_limit": "1GB", "threads": "1"}
+    assert wh.duckdb_path == str(tmp_path / "w.duckdb")
+    assert wh.scalar("SELECT current_setting('threads')") == 1
+    assert wh.scalar("SELECT current_setting('memory_limit')") == "953.6 MiB"  # DuckDB shows 1GB in MiB
+    assert Warehouse("postgresql://u@h/db?sslmode=require").duckdb_settings == {}

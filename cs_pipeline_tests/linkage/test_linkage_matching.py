@@ -140,3 +140,23 @@ def test_population_stability_index():
     assert population_stability_index([10, 10, 10], [10, 10, 10]) == pytest.approx(0.0)
     assert population_stability_index([100, 0, 0], [0, 0, 100]) > 1
     assert population_stability_index([], []) is None
+
+
+def test_linkage_duckdb_takes_the_warehouse_urls_settings(tmp_path, monkeypatch):
+    """A capped warehouse (``?memory_limit=..&threads=..``) caps the linkage's in-memory DuckDB too, same result."""
+    from cs_pipeline.linkage import pipeline
+
+    seen = []
+    real = pipeline.new_connection
+
+    def spy(threads, memory_limit):
+        con = real(threads, memory_limit)
+        seen.append(con.execute("SELECT current_setting('threads'), current_setting('memory_limit')").fetchone())
+        return con
+
+    monkeypatch.setattr(pipeline, "new_connection", spy)
+    wh = Warehouse(f"duckdb:///{tmp_path / 'warehouse.duckdb'}?memory_limit=512MB&threads=1")
+    write_fixture(wh)
+    run_linkage(wh, run_id="run-1")
+    assert seen == [(1, "488.2 MiB")]
+    assert resolved(wh) == EXPECTED
