@@ -13,6 +13,13 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def london_today() -> dt.date:
+    """Today in England: a server on UTC would otherwise date a run just after midnight BST as yesterday."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo("Europe/London")).date()
+
+
 def data_dir() -> Path:
     """Where the demo sources, the DuckDB warehouse and outputs live unless configured otherwise."""
     return Path(os.environ.get("CS_PIPELINE_DATA_DIR", PROJECT_ROOT / "data"))
@@ -81,7 +88,7 @@ class Settings:
             health_dir=Path(env.get("CS_PIPELINE_HEALTH_DIR") or base / "demo" / "health"),
             warehouse_url=env.get("CS_PIPELINE_WAREHOUSE_URL") or f"duckdb:///{base / 'warehouse.duckdb'}",
             output_dir=Path(env.get("CS_PIPELINE_OUTPUT_DIR") or base / "output"),
-            as_at=dt.date.fromisoformat(as_at) if as_at else dt.date.today(),
+            as_at=dt.date.fromisoformat(as_at) if as_at else london_today(),
             la_code=env.get("CS_PIPELINE_LA_CODE") or "211",
             local_standards=parse_local_standards(env.get("CS_PIPELINE_LOCAL_STANDARDS")),
         )

@@ -3,24 +3,57 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import dagster as dg
+from pydantic import PrivateAttr
 
-from cs_pipeline.config import Settings, parse_local_standards
+from cs_pipeline.config import Settings, london_today, parse_local_standards
 from cs_pipeline.lib.warehouse import Warehouse
 
 
+AS_AT_TAG = "cs_pipeline/as_at"
+
+
 class PipelineSettings(dg.ConfigurableResource):
-    """The run's configuration (INTERFACE.md section 3); defaults come from the environment at load time."""
+    """The run's configuration (INTERFACE.md section 3), from the environment.
+
+    The as-at date is, first found: ``as_at`` (``CS_PIPELINE_AS_AT``), the run's ``cs_pipeline/as_at`` tag (set by
+    the nightly schedule; add it in the launchpad to re-measure a past day), the day the run starts.
+    """
 
     cms_url: str
     health_dir: str
     warehouse_url: str
     output_dir: str
-    as_at: str
+    as_at: str = ""  # YYYY-MM-DD; empty: the day the run starts (a long-lived code server must not freeze it)
     la_code: str
     local_standards: str = "{}"  # JSON object of dbt vars (CS_PIPELINE_LOCAL_STANDARDS)
+    _run_as_at: str = PrivateAttr(default="")
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        run = context.run
+        self._run_as_at = (run.tags.get(AS_AT_TAG, "") if run else "") or ""
+
+    @classmethod
+    def from_env(cls) -> "PipelineSettings":
+        """The code location's resource: URLs set in the environment stay ``EnvVar`` s, read when a run starts and
+        never shown in the UI (they may hold passwords); the as-at date is left to the run unless fixed."""
+        s = Settings.from_env()
+
+        def url(name: str, default: str):
+            return dg.EnvVar(name) if os.environ.get(name) else default
+
+        return cls(
+            cms_url=url("CS_PIPELINE_CMS_URL", s.cms_url),
+            health_dir=str(s.health_dir),
+            warehouse_url=url("CS_PIPELINE_WAREHOUSE_URL", s.warehouse_url),
+            output_dir=str(s.output_dir),
+            as_at=os.environ.get("CS_PIPELINE_AS_AT", ""),
+            la_code=s.la_code,
+            local_standards=json.dumps(s.local_standards),
+        )
 
     @classmethod
     def from_settings(cls, s: Settings) -> "PipelineSettings":
@@ -40,10 +73,14 @@ class PipelineSettings(dg.ConfigurableResource):
             health_dir=Path(self.health_dir),
             warehouse_url=self.warehouse_url,
             output_dir=Path(self.output_dir),
-            as_at=dt.date.fromisoformat(self.as_at),
+            as_at=self.as_at_date(),
             la_code=self.la_code,
             local_standards=parse_local_standards(self.local_standards),
         )
+
+    def as_at_date(self) -> dt.date:
+        chosen = self.as_at or self._run_as_at
+        return dt.date.fromisoformat(chosen) if chosen else london_today()
 
     def warehouse(self) -> Warehouse:
         return Warehouse(self.warehouse_url)
