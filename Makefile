@@ -25,8 +25,12 @@ demo: setup
 test: setup
 	$(PY) -m pytest -n 2 --dist loadfile
 
+# runs started from the UI measure the demo's as-at date (the synthetic extract's), unless CS_PIPELINE_AS_AT is set
+DEMO_AS_AT = $(shell $(PY) -c "import json; from cs_pipeline.config import demo_dir; \
+	print(json.loads((demo_dir() / 'ground_truth' / 'manifest.json').read_text())['as_at'])" 2>/dev/null)
+
 ui: setup
-	$(VENV)/bin/dagster dev -w workspace.yaml
+	CS_PIPELINE_AS_AT=$${CS_PIPELINE_AS_AT:-$(DEMO_AS_AT)} $(VENV)/bin/dagster dev -w workspace.yaml
 
 clean:
 	rm -rf data dbt_style_sql/target .dagster_home
