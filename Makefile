@@ -30,6 +30,7 @@ DEMO_AS_AT = $(shell $(PY) -c "import json; from cs_pipeline.config import demo_
 	print(json.loads((demo_dir() / 'ground_truth' / 'manifest.json').read_text())['as_at'])" 2>/dev/null)
 
 ui: setup
+	$(PY) -c "from cs_pipeline.demo import ensure_dagster_home; ensure_dagster_home()"
 	CS_PIPELINE_AS_AT=$${CS_PIPELINE_AS_AT:-$(DEMO_AS_AT)} $(VENV)/bin/dagster dev -w workspace.yaml
 
 clean:

@@ -19,12 +19,23 @@ from cs_pipeline.config import PROJECT_ROOT, data_dir, demo_dir, redact_url
 SCHEMAS = ("raw", "quarantine", "staging", "linkage", "intermediate", "marts", "returns")
 
 
+# One run at a time: a nightly run and a health-drop run must not write the warehouse together (DuckDB takes one
+# writer process; on PostgreSQL both would replace the same tables). No telemetry: nothing leaves the machine.
+INSTANCE_CONFIG = """telemetry:
+  enabled: false
+concurrency:
+  runs:
+    max_concurrent_runs: 1
+"""
+
+
 def ensure_dagster_home() -> Path:
+    """DAGSTER_HOME (default <data>/dagster_home) with our instance settings, unless it already has a dagster.yaml."""
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(data_dir() / "dagster_home")))
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
+        config.write_text(INSTANCE_CONFIG)
     return home
 
 

@@ -126,3 +126,15 @@ def test_duckdb_runs_step_by_step_in_one_process(url, executor):
     from cs_pipeline.definitions import executor_for
 
     assert executor_for(url).name == executor
+
+
+def test_the_demo_instance_runs_one_run_at_a_time(monkeypatch, tmp_path):
+    """A sensor's run started during the nightly run waits in the queue instead of writing the warehouse too."""
+    from cs_pipeline.demo import ensure_dagster_home
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    ensure_dagster_home()
+    with dg.DagsterInstance.get() as instance:
+        assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+        assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
+        assert not instance.telemetry_enabled
