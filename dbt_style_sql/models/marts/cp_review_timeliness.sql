@@ -1,6 +1,7 @@
 -- Child protection review conferences (Working Together): ICPC -> 1st review within 3 months; each review -> next
 -- within 6 months (calendar months, clamped at month end). One chain per CP plan; the next due date runs from the
--- actual review date. A plan that ends before a review falls due -> excluded.
+-- actual review date. A plan that ends before a review falls due with no review held by its end -> excluded; a review
+-- held on or before the plan end (typically the conference that ended the plan) is judged against its due date.
 -- Exclusions, in this order: due_before_extract_history (due before history_start(): the extract holds only var
 -- extract_history_years years of events; timeliness_conventions), then plan_ended_before_due.
 with plans as (
@@ -60,7 +61,10 @@ classified as (
         *,
         case
             when due_date < {{ history_start() }} then 'due_before_extract_history'
-            when plan_end is not null and plan_end < due_date then 'plan_ended_before_due'
+            -- unlike visits and core groups, most plans end AT a review conference: excluding every item whose plan
+            -- ended before the due date would drop on-time plan-ending reviews but keep late ones (rate biased down).
+            -- event_date is never after plan_end (reviews), so a non-null event is a review held by the plan end.
+            when plan_end is not null and plan_end < due_date and event_date is null then 'plan_ended_before_due'
         end as exclusion_reason,
         {{ team_date('due_date') }} as team_date
     from items

@@ -1,7 +1,10 @@
 -- Initial child protection conferences: strategy discussion that started the S47 (S47 start date, day 0) -> ICPC date,
 -- within {{ var('icpc_working_days') }} working days (Working Together; CIN census N00148). One row per S47 enquiry.
--- Excluded: no ICPC needed (S47 ended, or NFA, with no conference), transfer-in conferences, and conferences dated
--- before the S47 start (kept out of durations). An open S47 past 15 working days with no ICPC is overdue (8675Q).
+-- Excluded: no ICPC needed (NFA, or S47 ended with its outcome's CP conference flag not Y, with no conference),
+-- transfer-in conferences, and conferences dated before the S47 start (kept out of durations). An open S47 past 15
+-- working days with no ICPC is overdue (8675Q). The S47 end date is when the enquiry was completed/authorised, often
+-- before the conference it calls: an S47 that ended with the flag Y is judged like an open one (overdue /
+-- not_yet_due until its ICPC is held).
 -- Exclusions, in this order: due_before_extract_history (due before history_start(): the extract holds only var
 -- extract_history_years years of events; timeliness_conventions), then transfer_in_conference, icpc_before_s47_start,
 -- icpc_not_required.
@@ -13,6 +16,7 @@ with s47 as (
         s.s47_start_date,
         {{ known_by_as_at('s.s47_end_date') }} as s47_end_date,
         coalesce(s.s47_nfa, false) as is_nfa,
+        coalesce(s.s47_cp_conference_flag, false) as is_conference_called,
         s.s47_completed_by_team
     from {{ ref('stg_ssd__s47_enquiry') }} as s
     where s.s47_enquiry_id is not null
@@ -48,7 +52,9 @@ items as (
             when due.calendar_date < {{ history_start() }} then 'due_before_extract_history'
             when coalesce(c.has_transfer_in, 0) = 1 and c.icpc_date is null then 'transfer_in_conference'
             when coalesce(c.has_icpc_before_start, 0) = 1 and c.icpc_date is null then 'icpc_before_s47_start'
-            when c.icpc_date is null and (s.is_nfa or s.s47_end_date is not null) then 'icpc_not_required'
+            -- ended with a conference called (flag Y): not excluded, the ICPC is still due
+            when c.icpc_date is null and (s.is_nfa or (s.s47_end_date is not null and not s.is_conference_called))
+                then 'icpc_not_required'
         end as exclusion_reason
     from s47 as s
     left join conferences as c

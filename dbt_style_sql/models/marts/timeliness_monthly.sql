@@ -1,8 +1,11 @@
 -- On-time rates by measure, month the items fell due, and team (cohort by due date, TIMELINESS.md).
--- due_items = on_time + late + overdue (items due and not excluded); not_yet_due and excluded are counted beside.
--- pct_on_time = on_time / due_items * 100, one decimal; null when nothing fell due. Items with no due date (a CP
--- plan with no ICPC date, excluded) have no due month and are not counted. Items due before the extract's history
--- are excluded in their marts (due_before_extract_history), so they count only in excluded.
+-- due_items = on_time + late + overdue: items not excluded whose due date is before the as-at date (TIMELINESS.md:
+-- "items not yet due at the as-at date are excluded"; an item due on the as-at date is not yet due). not_yet_due counts
+-- the other items not excluded, due on or after the as-at date, including ones already done early (their mart outcome
+-- is on_time, but counting them would let early events inflate the rate of a month not yet over); excluded is counted
+-- beside. pct_on_time = on_time / due_items * 100, one decimal; null when nothing fell due. Items with no due date
+-- (a CP plan with no ICPC date, excluded) have no due month and are not counted. Items due before the extract's
+-- history are excluded in their marts (due_before_extract_history), so they count only in excluded.
 with items as (
     select 'IHA' as measure, due_date, team, outcome from {{ ref('iha_timeliness') }}
     union all
@@ -40,11 +43,13 @@ counted as (
         i.measure,
         c.month_start as due_month,
         i.team,
-        sum(case when i.outcome in ('on_time', 'late', 'overdue') then 1 else 0 end) as due_items,
-        sum(case when i.outcome = 'on_time' then 1 else 0 end) as on_time,
+        -- late and overdue items are always due before the as-at date; only on_time ones can be done early
+        sum(case when i.outcome in ('on_time', 'late', 'overdue') and i.due_date < {{ as_at_date() }} then 1 else 0 end)
+            as due_items,
+        sum(case when i.outcome = 'on_time' and i.due_date < {{ as_at_date() }} then 1 else 0 end) as on_time,
         sum(case when i.outcome = 'late' then 1 else 0 end) as late,
         sum(case when i.outcome = 'overdue' then 1 else 0 end) as overdue,
-        sum(case when i.outcome = 'not_yet_due' then 1 else 0 end) as not_yet_due,
+        sum(case when i.outcome <> 'excluded' and i.due_date >= {{ as_at_date() }} then 1 else 0 end) as not_yet_due,
         sum(case when i.outcome = 'excluded' then 1 else 0 end) as excluded
     from items as i
     inner join {{ source('staging', 'dim_calendar') }} as c
@@ -62,7 +67,14 @@ select
     cast(overdue as integer) as overdue,
     cast(not_yet_due as integer) as not_yet_due,
     cast(excluded as integer) as excluded,
+    -- Half up to one decimal, in integer terms so both engines agree: floor((2000 * on_time + due_items) /
+    -- (2 * due_items)) / 10 = floor(1000 * on_time / due_items + 0.5) / 10. The division is in double precision on
+    -- both (PostgreSQL's int / int truncates, DuckDB's does not); floor is exact, as a non-integer quotient is at least
+    -- 1 / (2 * due_items) from an integer. (cast(... as numeric) was DECIMAL(18,3) on DuckDB, rounding twice: 13 of 107
+    -- gave 12.2 there and 12.1 on PostgreSQL.)
     case
-        when due_items > 0 then cast(round(cast(100.0 * on_time / due_items as numeric), 1) as double precision)
+        when due_items > 0 then cast(floor(
+            cast(2000 * on_time + due_items as double precision) / cast(2 * due_items as double precision)
+        ) as double precision) / cast(10 as double precision)
     end as pct_on_time
 from counted
