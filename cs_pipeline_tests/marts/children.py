@@ -9,6 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from cs_pipeline_tests.marts.children_review_cp import add_review_cp_children
+from cs_pipeline_tests.marts.children_review_cla import add_review_cla_children
+
 AS_AT = dt.date(2026, 3, 31)
 HISTORY_START = dt.date(2020, 4, 1)  # the day after AS_AT minus 6 years: the extract holds events from here
 
@@ -402,6 +405,8 @@ def build_council() -> Council:
     add_pep_children(c)
     add_core_group_children(c)
     add_history_children(c)
+    add_review_cp_children(c)
+    add_review_cla_children(c)
     return c
 
 

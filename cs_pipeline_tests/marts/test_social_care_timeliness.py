@@ -62,6 +62,7 @@ def test_cp_visits(mart):
 def test_care_leaver_pathway(mart):
     got = rows(mart("care_leaver_pathway_timeliness"), ["person_id", "review_number", "due_date", "event_date",
                                                         "outcome"])
+    got = [r for r in got if not r[0].startswith("RC")]  # the review's CLA children: test_review_cla.py
     assert got == [
         ("C030", 1, d("2025-07-15"), d("2025-08-01"), "late"),
         ("C030", 2, d("2026-02-01"), None, "overdue"),

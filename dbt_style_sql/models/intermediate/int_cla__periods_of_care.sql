@@ -1,6 +1,12 @@
 -- Periods of care built from CLA episodes: a new period starts at an episode with reason for new episode (RNE) 'S'
 -- (or at a child's first episode in the extract). The period ends at the last episode's ceased date; a ceased date
 -- after the as-at date, or a missing one, leaves the period open. Episodes starting after the as-at date are ignored.
+-- Episodes starting on the day a period starts belong to that period (an entry and a placement move the same day, or
+-- a duplicated RNE 'S' row), so each period has its own start date and period_of_care_key is unique. Same-day
+-- episodes are ordered RNE 'S' first, then by id (as text: 'E10' < 'E9'), so the entry leads its period.
+{%- set episode_order = "cla_episode_start_date, case when start_reason = 'S' then 0 else 1 end, cla_episode_id" %}
+{%- set episode_order_desc =
+    "cla_episode_start_date desc, case when start_reason = 'S' then 0 else 1 end desc, cla_episode_id desc" %}
 with episodes as (
     select
         cla_episode_id,
@@ -21,10 +27,11 @@ flagged as (
     select
         *,
         case
-            when start_reason = 'S' then 1
-            when row_number() over (
-                partition by person_id order by cla_episode_start_date, cla_episode_id
-            ) = 1 then 1
+            when row_number() over (partition by person_id order by {{ episode_order }}) = 1 then 1
+            -- RNE 'S' starts a period, unless the episode before it started the same day (it joins that period)
+            when start_reason = 'S'
+                and lag(cla_episode_start_date) over (partition by person_id order by {{ episode_order }})
+                    < cla_episode_start_date then 1
             else 0
         end as starts_period
     from episodes
@@ -35,7 +42,7 @@ numbered as (
         *,
         sum(starts_period) over (
             partition by person_id
-            order by cla_episode_start_date, cla_episode_id
+            order by {{ episode_order }}
             rows between unbounded preceding and current row
         ) as period_number
     from flagged
@@ -44,11 +51,9 @@ numbered as (
 ordered as (
     select
         *,
+        row_number() over (partition by person_id, period_number order by {{ episode_order }}) as episode_in_period,
         row_number() over (
-            partition by person_id, period_number order by cla_episode_start_date, cla_episode_id
-        ) as episode_in_period,
-        row_number() over (
-            partition by person_id, period_number order by cla_episode_start_date desc, cla_episode_id desc
+            partition by person_id, period_number order by {{ episode_order_desc }}
         ) as episode_from_end
     from numbered
 ),
@@ -86,7 +91,7 @@ legal_status_at_start as (
             upper(l.legal_status) as legal_status,
             row_number() over (
                 partition by p.person_id, p.period_number
-                order by l.legal_status_start_date desc, l.legal_status_id
+                order by l.legal_status_start_date desc nulls last, l.legal_status_id
             ) as status_rank
         from periods as p
         inner join {{ ref('stg_ssd__legal_status') }} as l

@@ -2,7 +2,8 @@
 -- within 6 months of the previous one. ssd_care_leavers holds the latest pathway plan review date per row, so the
 -- chain is the distinct review dates seen for the young person; the last one gives the open item. The needs
 -- assessment clock (16th birthday -> needs assessment, 3 months) is not measurable: SSD has no needs-assessment date.
--- Excluded: no current eligibility (latest row), or the 21st birthday before the due date without a review.
+-- Excluded: no current eligibility (latest row: the one with the latest review date, an undated row only if no row
+-- has one), or the 21st birthday before the due date without a review.
 -- Exclusions, in this order: due_before_extract_history (due before history_start(): the extract holds only var
 -- extract_history_years years of events; timeliness_conventions), then not_eligible, aged_21_before_due.
 with rows_ as (
@@ -21,8 +22,11 @@ latest as (
     from (
         select
             *,
+            -- the latest dated row; undated rows rank after every dated one (explicit NULLS LAST: PostgreSQL
+            -- would otherwise put nulls first in a descending order, DuckDB last)
             row_number() over (
-                partition by person_id order by pathway_plan_review_date desc, table_id desc
+                partition by person_id
+                order by pathway_plan_review_date desc nulls last, table_id desc nulls last
             ) as row_rank
         from rows_
     ) as ranked

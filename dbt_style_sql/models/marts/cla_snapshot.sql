@@ -1,10 +1,16 @@
 -- Looked-after children as at the as-at date (Ofsted Annex A lens): one row per child in care, with the last health
 -- assessment, dental check, visit (child seen) and review, and whether each is in date on the as-at date.
 --   health assessment in date: the next assessment (IHA due date if none yet; else 6/12 months after the last,
---     by age at the last one) falls on or after the as-at date;
+--     by age at the last one) falls on or after the as-at date. The last assessment is the last one of the current
+--     period of care (on or after its start), else the assessment in the 3 months before entry that stands in for
+--     the IHA (as iha_timeliness treats it); an assessment from an earlier period does not count. A period that did
+--     not start with RNE S (entry not in the extract) may have begun before its first recorded episode, so there the
+--     last assessment ever is used;
 --   dental check in date: within the last {{ var('dental_check_months') }} months;
 --   visit / review in date: the open item of the current chain is not overdue (null where there is no open item:
---     no placement recorded, or a short break);
+--     no placement recorded, or a short break). For visits the current chain is the latest, still open placement
+--     chain: a visit missed in an earlier placement stays a failure in cla_visit_timeliness but is not the child's
+--     visit status now;
 --   PEP in date: the last PEP of this period is on or after the start of the previous school term (the term before
 --     the one containing the as-at date, int_pep__terms), or the initial PEP is not yet due; null where no PEP is
 --     expected (outside school age at the as-at date, short break, or ssd_cla_pep not supplied).
@@ -15,9 +21,13 @@ with in_care as (
 ),
 
 last_assessment as (
-    select person_id, max(assessment_date) as last_health_assessment_date
-    from {{ ref('int_health__assessment_events') }}
-    group by person_id
+    -- per period in care: the last assessment of this period (any, where the entry is not in the extract)
+    select p.period_of_care_key, max(e.assessment_date) as last_assessment_in_period
+    from in_care as p
+    inner join {{ ref('int_health__assessment_events') }} as e
+        on e.person_id = p.person_id
+        and (e.assessment_date >= p.period_start or not p.started_with_rne_s)
+    group by p.period_of_care_key
 ),
 
 last_dental as (
@@ -27,11 +37,15 @@ last_dental as (
 ),
 
 open_visit as (
-    select period_of_care_start, person_id, min(due_date) as visit_due_date,
-        max(case when outcome = 'overdue' then 1 else 0 end) as is_overdue
-    from {{ ref('cla_visit_timeliness') }}
-    where event_date is null and outcome <> 'excluded'
-    group by period_of_care_start, person_id
+    -- the open item of the current (open) placement chain only
+    select v.period_of_care_start, v.person_id, min(v.due_date) as visit_due_date,
+        max(case when v.outcome = 'overdue' then 1 else 0 end) as is_overdue
+    from {{ ref('cla_visit_timeliness') }} as v
+    inner join {{ ref('int_cla__placement_chains') }} as ch
+        on ch.placement_chain_key = v.placement_chain_key
+        and ch.chain_end is null
+    where v.event_date is null and v.outcome <> 'excluded'
+    group by v.period_of_care_start, v.person_id
 ),
 
 visits_seen as (
@@ -92,6 +106,21 @@ iha as (
     from {{ ref('iha_timeliness') }}
 ),
 
+health_assessment as (
+    -- the last assessment of the period, else the pre-entry one standing in for the IHA (later of the two)
+    select
+        p.period_of_care_key,
+        case
+            when la.last_assessment_in_period is null then ev.pre_entry_assessment_date
+            when ev.pre_entry_assessment_date is null then la.last_assessment_in_period
+            when la.last_assessment_in_period > ev.pre_entry_assessment_date then la.last_assessment_in_period
+            else ev.pre_entry_assessment_date
+        end as last_health_assessment_date
+    from in_care as p
+    left join last_assessment as la on la.period_of_care_key = p.period_of_care_key
+    left join {{ ref('int_cla__iha_evidence') }} as ev on ev.period_of_care_key = p.period_of_care_key
+),
+
 joined as (
     select
         p.person_id,
@@ -100,12 +129,12 @@ joined as (
         p.legal_status_at_start,
         p.is_short_break,
         p.is_uasc,
-        la.last_health_assessment_date,
+        ha.last_health_assessment_date,
         case
-            when la.last_health_assessment_date is null then iha.iha_due_date
-            when ps.dob is not null and {{ add_months('ps.dob', 60) }} > la.last_health_assessment_date
-                then {{ add_months('la.last_health_assessment_date', 6) }}
-            else {{ add_months('la.last_health_assessment_date', 12) }}
+            when ha.last_health_assessment_date is null then iha.iha_due_date
+            when ps.dob is not null and {{ add_months('ps.dob', 60) }} > ha.last_health_assessment_date
+                then {{ add_months('ha.last_health_assessment_date', 6) }}
+            else {{ add_months('ha.last_health_assessment_date', 12) }}
         end as health_assessment_due_date,
         ld.last_dental_check_date,
         vs.last_visit_date,
@@ -127,7 +156,7 @@ joined as (
     cross join pep_supply as sup
     cross join previous_term as pt
     left join {{ ref('stg_ssd__person') }} as ps on ps.person_id = p.person_id
-    left join last_assessment as la on la.person_id = p.person_id
+    left join health_assessment as ha on ha.period_of_care_key = p.period_of_care_key
     left join last_dental as ld on ld.person_id = p.person_id
     left join visits_seen as vs on vs.person_id = p.person_id
     left join open_visit as ov on ov.person_id = p.person_id and ov.period_of_care_start = p.period_start

@@ -101,6 +101,7 @@ select
     c.person_id,
     c.cla_id,
     c.period_of_care_start,
+    c.placement_chain_key,
     c.placement_id,
     c.placement_type,
     c.placement_start,

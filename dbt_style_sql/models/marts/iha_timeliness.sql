@@ -1,9 +1,12 @@
 -- Initial health assessment (IHA): one due item per period of care that started with RNE 'S'.
 -- Start: period start (day 0). Due: the {{ var('iha_working_days') }}th working day after it. Event: earliest completed IHA
--- in the period, health provider date where linked, else the case-management record (evidence_source says which).
+-- in the period (int_cla__iha_evidence): the health provider's date where linked, else the case-management record,
+-- unless the case-management IHA is more than var health_duplicate_window_days earlier (a separate, earlier event);
+-- evidence_source says which.
 -- Exclusions, in this order: due_before_extract_history (due before history_start(): the extract holds only var
 -- extract_history_years years of events; timeliness_conventions), then short_break,
--- assessment_in_3_months_before_entry, ceased_care_before_due, refused.
+-- assessment_in_3_months_before_entry, ceased_care_before_due, refused (a refusal dated on or before the due date,
+-- with no IHA by then; a later refusal does not excuse a missed due date and is only flagged in is_refusal).
 with periods as (
     select *
     from {{ ref('int_cla__periods_of_care') }}
@@ -43,7 +46,9 @@ items as (
             when p.is_short_break then 'short_break'
             when ev.pre_entry_assessment_date is not null then 'assessment_in_3_months_before_entry'
             when p.period_end is not null and p.period_end < due.calendar_date then 'ceased_care_before_due'
-            when ev.has_refusal and (ev.iha_date is null or ev.iha_date > due.calendar_date) then 'refused'
+            -- only a refusal on or before the due date excludes; a later one leaves the item overdue / late
+            when ev.first_refusal_date <= due.calendar_date
+                and (ev.iha_date is null or ev.iha_date > due.calendar_date) then 'refused'
         end as exclusion_reason
     from periods as p
     {{ join_working_day_due('due', 'p.period_start', var('iha_working_days')) }}

@@ -9,7 +9,7 @@ latest as (
         *,
         row_number() over (
             partition by record_id
-            order by _file_date desc, _file desc, cast(_row_number as integer) desc
+            order by _file_date desc nulls last, _file desc, cast(_row_number as integer) desc
         ) as delivery_rank
     from source
 ),
