@@ -133,3 +133,24 @@ def add_review_cla_children(c: Council) -> None:
     c.involvement("RC13", TEAM, "2024-01-01")
     c.care_leaver("RC13", "2025-06-01", eligibility="Former Relevant")
     c.care_leaver("RC13", None, eligibility="No Current Eligibility")
+
+    # --- Review numbers when the entry is not in the extract's history (team T7) ------------------------------
+    # History starts Wed 1 Apr 2020 (as-at 31 Mar 2026, 6 years). RC20 entered (RNE S) Mon 4 Nov 2019: 1st review
+    # due Mon 2 Dec 2019 (Nov 5-8 = 4, 11-15 = 9, 18-22 = 14, 25-29 = 19, Dec 2 = 20), before the history, so reviews
+    # held before 1 Apr 2020 are not in the extract and the first review seen (Fri 14 Aug 2020) may be the 2nd or a
+    # later one: the next is due 6 months on, Sun 14 Feb 2021 (not 3 months, 14 Nov 2020, which would make the
+    # Wed 10 Feb 2021 review a false "late"). Next due 10 Aug 2021; care ceased Wed 1 Sep 2021 without it -> overdue.
+    c.tables["ssd_department"].append({"dept_team_id": "T7", "dept_team_name": "Children in Care 7"})
+    for pid, start, rne, ceased in (("RC20", "2019-11-04", "S", "2021-09-01"), ("RC21", "2024-09-02", "P", "2025-07-31")):
+        c.person(pid, "2012-01-01")
+        c.involvement(pid, "T7", start)
+        c.episode(pid, start, rne, ceased=ceased)
+        c.legal_status(pid, "C2", start, ceased)
+    c.review("RC20", "2020-08-14")
+    c.review("RC20", "2021-02-10")
+    # RC21: the first episode in the extract is RNE P, Mon 2 Sep 2024 (SSDA903 C112 pattern): the entry is older
+    # than the extract. Item 1 (due 30 Sep 2024 from the P episode) -> excluded, entry_not_in_extract; the Thu 10 Oct
+    # 2024 review opens a 6-month interval, due Thu 10 Apr 2025 -> the Wed 5 Mar 2025 review is on time. Next due
+    # Fri 5 Sep 2025; care ceased Thu 31 Jul 2025 -> excluded, ceased care before due.
+    c.review("RC21", "2024-10-10")
+    c.review("RC21", "2025-03-05")

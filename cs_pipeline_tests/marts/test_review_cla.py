@@ -185,3 +185,19 @@ def test_monthly_counts_for_team_t8(mart):
     # IHA requests due 12 Jan 2026 in T8: RC01, RC03, RC04 on time; RC02, RC05, RC07, RC09, RC10, RC11 overdue (no
     # request recorded); RC12 excluded (refused)
     assert one(monthly, cols, measure="IHA_REQ", due_month=d("2026-01-01"), team="T8") == (9, 3, 0, 6, 0, 1)
+
+
+def test_review_numbers_unknown_when_the_entry_is_before_the_history(mart):
+    assert rows(mart("cla_review_timeliness"), REVIEW_COLUMNS, person_id="RC20") == sorted([_dates(r) for r in [
+        (1, "2019-11-04", "2019-12-02", "2020-08-14", "excluded", "due_before_extract_history"),
+        (2, "2020-08-14", "2021-02-14", "2021-02-10", "on_time", None),
+        (3, "2021-02-10", "2021-08-10", None, "overdue", None),
+    ]], key=lambda t: tuple(str(x) for x in t))
+
+
+def test_review_chain_of_a_period_not_starting_with_rne_s(mart):
+    assert rows(mart("cla_review_timeliness"), REVIEW_COLUMNS, person_id="RC21") == sorted([_dates(r) for r in [
+        (1, "2024-09-02", "2024-09-30", "2024-10-10", "excluded", "entry_not_in_extract"),
+        (2, "2024-10-10", "2025-04-10", "2025-03-05", "on_time", None),
+        (3, "2025-03-05", "2025-09-05", None, "excluded", "ceased_care_before_due"),
+    ]], key=lambda t: tuple(str(x) for x in t))

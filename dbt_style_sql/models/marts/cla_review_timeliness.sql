@@ -2,11 +2,20 @@
 -- {{ var('cla_first_review_working_days') }} working days; 1st -> 2nd within 3 months; each later review within 6 months of the previous one.
 -- The chain restarts with each new period of care; the next due date runs from the actual review date (an early
 -- review resets the chain). Cancelled reviews do not count. Short breaks (legal status V3/V4) are excluded.
+-- Where the entry is not in the extract's history, the review numbers are unknown: a period that did not start with
+-- RNE 'S' in the extract (its entry is older than the extract), or whose 1st review fell due before history_start()
+-- (reviews held before it are not in the extract). Then the first review seen may be the 2nd or a later one, so the
+-- interval after each review seen is 6 months (never a false 3-month "late"), and item 1 of a period not starting
+-- with RNE 'S' is excluded (entry_not_in_extract). review_number counts the reviews seen in the extract.
 -- Exclusions, in this order: due_before_extract_history (due before history_start(): the extract holds only var
--- extract_history_years years of events; timeliness_conventions), then short_break, ceased_care_before_due.
+-- extract_history_years years of events; timeliness_conventions), then entry_not_in_extract, short_break,
+-- ceased_care_before_due.
 with periods as (
-    select *
-    from {{ ref('int_cla__periods_of_care') }}
+    select
+        p.*,
+        p.started_with_rne_s and first_due.calendar_date >= {{ history_start() }} as entry_in_history
+    from {{ ref('int_cla__periods_of_care') }} as p
+    {{ join_working_day_due('first_due', 'p.period_start', var('cla_first_review_working_days')) }}
 ),
 
 reviews as (
@@ -57,14 +66,15 @@ items as (
         c.previous_date,
         case
             when c.review_number = 1 then due_wd.calendar_date
-            when c.review_number = 2 then {{ add_months('c.previous_date', 3) }}
+            when c.review_number = 2 and p.entry_in_history then {{ add_months('c.previous_date', 3) }}
             else {{ add_months('c.previous_date', 6) }}
         end as due_date,
         c.event_date,
         case when c.review_number = 1 and c.event_date is not null
             then ev_cal.working_day_index - due_wd_start.working_day_index end as working_days,
         p.is_short_break,
-        p.is_uasc
+        p.is_uasc,
+        p.started_with_rne_s
     from chain as c
     inner join periods as p
         on p.period_of_care_key = c.period_of_care_key
@@ -77,6 +87,7 @@ classified as (
         *,
         case
             when due_date < {{ history_start() }} then 'due_before_extract_history'
+            when review_number = 1 and not started_with_rne_s then 'entry_not_in_extract'
             when is_short_break then 'short_break'
             when period_of_care_end is not null and period_of_care_end < due_date
                 then 'ceased_care_before_due'
