@@ -34,7 +34,7 @@ class PipelineSettings(dg.ConfigurableResource):
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         run = context.run
-        self._run_as_at = (run.tags.get(AS_AT_TAG, "") if run else "") or ""
+        self._run_as_at = run.tags.get(AS_AT_TAG, "") if run else ""
 
     @classmethod
     def from_env(cls) -> "PipelineSettings":
