@@ -103,3 +103,22 @@ def add_review_cp_children(c: Council) -> None:
         c.s47("R990", sid, "2025-12-01")
         if n <= 13:
             c.icpc("R990", f"IC990-{n:03d}", sid, "2025-12-22")
+
+    # ICPCs recorded without icpc_s47_enquiry_id (optional in the SSD), team T6. R950: an NFA S47 Mon 5 Jan 2026
+    # (excluded) and an S47 Mon 2 Mar 2026 (due Mon 23 Mar); a conference with no S47 id on Mon 16 Mar belongs to the
+    # latest S47 started by then -> 10 working days (Mar 3-6 = 4, 9-13 = 9, 16 = 10), on time. R951: S47 Mon 2 Mar
+    # 2026 on referral REF-951A; the only conference (Mon 16 Mar, no S47 id) names referral REF-951B -> not this
+    # S47's: overdue (due 23 Mar). R952: a transfer-in conference without an S47 id does not close the local S47.
+    c.tables["ssd_department"].append({"dept_team_id": "T6", "dept_team_name": "Review CP 6"})
+    for pid in ("R950", "R951", "R952"):
+        c.person(pid, "2018-01-01")
+        c.involvement(pid, "T6", "2025-01-01")
+    c.s47("R950", "S950A", "2026-01-05", end="2026-01-09", nfa="Y")
+    c.s47("R950", "S950B", "2026-03-02")
+    c.icpc("R950", "IC950", None, "2026-03-16")
+    c.s47("R951", "S951", "2026-03-02")
+    c.tables["ssd_s47_enquiry"][-1]["s47e_referral_id"] = "REF-951A"
+    c.icpc("R951", "IC951", None, "2026-03-16")
+    c.tables["ssd_initial_cp_conference"][-1]["icpc_referral_id"] = "REF-951B"
+    c.s47("R952", "S952", "2026-03-02")
+    c.icpc("R952", "IC952", None, "2026-03-16", transfer_in="Y")

@@ -101,3 +101,11 @@ def test_pct_on_time_rounds_the_same_on_postgresql(postgres_url):
     """13 of 107 rounded to 12.2 on DuckDB and 12.1 on PostgreSQL before the integer rounding."""
     monthly = read_table(postgres_url, "marts", "timeliness_monthly")
     assert one(monthly, ["pct_on_time"], measure="ICPC", due_month=d("2025-12-01"), team="T9") == (12.1,)
+
+
+def test_conference_without_an_s47_id_closes_the_childs_latest_s47(mart):
+    icpc = mart("icpc_timeliness")
+    assert one(icpc, ICPC_COLUMNS, s47_id="S950A")[3:5] == ("excluded", "icpc_not_required")
+    assert one(icpc, ICPC_COLUMNS, s47_id="S950B") == (d("2026-03-23"), d("2026-03-16"), 10, "on_time", None, "T6")
+    assert one(icpc, ICPC_COLUMNS, s47_id="S951") == (d("2026-03-23"), None, None, "overdue", None, "T6")
+    assert one(icpc, ICPC_COLUMNS, s47_id="S952") == (d("2026-03-23"), None, None, "overdue", None, "T6")

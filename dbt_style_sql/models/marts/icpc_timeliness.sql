@@ -4,7 +4,8 @@
 -- transfer-in conferences, and conferences dated before the S47 start (kept out of durations). An open S47 past 15
 -- working days with no ICPC is overdue (8675Q). The S47 end date is when the enquiry was completed/authorised, often
 -- before the conference it calls: an S47 that ended with the flag Y is judged like an open one (overdue /
--- not_yet_due until its ICPC is held).
+-- not_yet_due until its ICPC is held). A conference without icpc_s47_enquiry_id (optional in the SSD) counts for the
+-- child's latest S47 started on or before it (same referral where both name one).
 -- Exclusions, in this order: due_before_extract_history (due before history_start(): the extract holds only var
 -- extract_history_years years of events; timeliness_conventions), then transfer_in_conference, icpc_before_s47_start,
 -- icpc_not_required.
@@ -24,20 +25,60 @@ with s47 as (
         and s.s47_start_date <= {{ as_at_date() }}
 ),
 
+known_conferences as (
+    select *
+    from {{ ref('stg_ssd__initial_cp_conference') }}
+    where icpc_date is not null
+        and icpc_date <= {{ as_at_date() }}
+),
+
+unlinked_matched as (
+    -- icpc_s47_enquiry_id is optional in the SSD: a conference without it (not a transfer-in) belongs to the
+    -- child's latest S47 started on or before it, of the same referral where both name one; otherwise the S47 it
+    -- concluded would show overdue
+    select s47_enquiry_id, icpc_date, icpc_transfer_in, icpc_team
+    from (
+        select
+            s.s47_enquiry_id,
+            c.icpc_date,
+            c.icpc_transfer_in,
+            c.icpc_team,
+            row_number() over (
+                partition by c.icpc_id order by s.s47_start_date desc, s.s47_enquiry_id desc
+            ) as s47_rank
+        from known_conferences as c
+        inner join s47 as s
+            on s.person_id = c.person_id
+            and s.s47_start_date <= c.icpc_date
+            and (c.referral_id is null or s.referral_id is null or s.referral_id = c.referral_id)
+        where c.s47_enquiry_id is null
+            and not coalesce(c.icpc_transfer_in, false)
+    ) as ranked
+    where s47_rank = 1
+),
+
+linked as (
+    select s.s47_enquiry_id, s.s47_start_date, c.icpc_date, c.icpc_transfer_in, c.icpc_team
+    from s47 as s
+    inner join known_conferences as c
+        on c.s47_enquiry_id = s.s47_enquiry_id
+    union all
+    select s.s47_enquiry_id, s.s47_start_date, m.icpc_date, m.icpc_transfer_in, m.icpc_team
+    from s47 as s
+    inner join unlinked_matched as m
+        on m.s47_enquiry_id = s.s47_enquiry_id
+),
+
 conferences as (
     select
-        s.s47_enquiry_id,
-        min(case when c.icpc_date >= s.s47_start_date and not coalesce(c.icpc_transfer_in, false)
-            then c.icpc_date end) as icpc_date,
-        max(case when coalesce(c.icpc_transfer_in, false) then 1 else 0 end) as has_transfer_in,
-        max(case when c.icpc_date < s.s47_start_date then 1 else 0 end) as has_icpc_before_start,
-        min(c.icpc_team) as icpc_team
-    from s47 as s
-    inner join {{ ref('stg_ssd__initial_cp_conference') }} as c
-        on c.s47_enquiry_id = s.s47_enquiry_id
-    where c.icpc_date is not null
-        and c.icpc_date <= {{ as_at_date() }}
-    group by s.s47_enquiry_id
+        s47_enquiry_id,
+        min(case when icpc_date >= s47_start_date and not coalesce(icpc_transfer_in, false)
+            then icpc_date end) as icpc_date,
+        max(case when coalesce(icpc_transfer_in, false) then 1 else 0 end) as has_transfer_in,
+        max(case when icpc_date < s47_start_date then 1 else 0 end) as has_icpc_before_start,
+        min(icpc_team) as icpc_team
+    from linked
+    group by s47_enquiry_id
 ),
 
 items as (
