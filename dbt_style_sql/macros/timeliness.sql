@@ -76,6 +76,11 @@
     case when {{ date_expr }} <= {{ as_at_date() }} then {{ date_expr }} end
 {%- endmacro %}
 
+{#- Health provider's assessment_type -> IHA / RHA / HA (anything else, or blank: an assessment of unstated kind). -#}
+{% macro provider_assessment_kind(type_expr) -%}
+    case when upper({{ type_expr }}) in ('IHA', 'RHA') then upper({{ type_expr }}) else 'HA' end
+{%- endmacro %}
+
 {#- Case-management health check type -> IHA / RHA / HA (assessment, kind not stated) / DENTAL / OTHER. -#}
 {% macro health_check_kind(type_expr) -%}
     case

@@ -10,8 +10,7 @@ with provider as (
         l.person_id,
         'health_provider' as evidence_source,
         h.record_id as source_record_id,
-        case when upper(h.assessment_type) in ('IHA', 'RHA') then upper(h.assessment_type) else 'HA' end
-            as assessment_kind,
+        {{ provider_assessment_kind('h.assessment_type') }} as assessment_kind,
         case upper(h.status)
             when 'COMPLETED' then 'completed'
             when 'DECLINED' then 'refused'

@@ -15,5 +15,4 @@ where l.person_id is not null
     and h.request_received_date is not null
     and h.request_received_date <= {{ as_at_date() }}
     -- the kinds int_health__assessments maps to IHA or HA (anything but RHA)
-    and (case when upper(h.assessment_type) in ('IHA', 'RHA') then upper(h.assessment_type) else 'HA' end)
-        in ('IHA', 'HA')
+    and {{ provider_assessment_kind('h.assessment_type') }} in ('IHA', 'HA')
