@@ -1,0 +1,255 @@
+"""DfE validation rules as data: one YAML file per rule, its SQL run by DuckDB or PostgreSQL.
+
+A rule file (``cs_pipeline/returns/<return>/rules/<code>.yaml``) holds DfE's code, message and affected fields,
+the tables it reads (it runs only when every one was supplied), the collection years it applies to, its SQL, and
+cases: small tables with the rows the rule must flag, which the test suite runs. A rule whose logic changed in a
+year has one file per version (``<code>.yaml``, ``<code>@<tag>.yaml``), with years that do not overlap.
+
+The SQL reads the return's tables by their file names (``episodes``, ``header``, ...; the previous year's as
+``episodes_last``, ...), each with a ``row_id`` (0-based row of the file or table) and DfE's columns; date columns
+are DATEs (NULL when blank or unreadable) with the text as given in ``<column>_raw``. It selects
+``table_name, row_id`` for every row it flags. It is a Jinja template: ``{{ collection_start }}`` and
+``{{ collection_end }}`` are DATE literals of the year, and the helpers below hide the few places where DuckDB's
+and PostgreSQL's SQL differ.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Protocol
+
+import jinja2
+import pandas as pd
+import yaml
+
+from cs_pipeline.returns.collection_year import CollectionYear
+
+_RANGE = re.compile(r"^(\d{4}-\d{2})\.\.(\d{4}-\d{2})?$")
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    message: str
+    affected_fields: tuple[str, ...]
+    tables: tuple[str, ...]
+    first_year: CollectionYear
+    last_year: CollectionYear | None
+    sql: str
+    cases: tuple = ()
+    source: str = ""
+
+    def applies_to(self, year: CollectionYear) -> bool:
+        return self.first_year <= year and (self.last_year is None or year <= self.last_year)
+
+    @property
+    def years_text(self) -> str:
+        return f"{self.first_year}..{self.last_year or ''}"
+
+
+def _parse_years(text: str, source: str) -> tuple[CollectionYear, CollectionYear | None]:
+    match = _RANGE.match(str(text).strip())
+    if not match:
+        raise ValueError(f"{source}: years must look like '2023-24..' or '2023-24..2024-25', not {text!r}")
+    return CollectionYear.parse(match.group(1)), CollectionYear.parse(match.group(2)) if match.group(2) else None
+
+
+def rules_dir(return_name: str) -> Path:
+    return Path(str(resources.files("cs_pipeline") / "returns" / return_name / "rules"))
+
+
+def load_rule(path: Path) -> Rule:
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    missing = {"code", "message", "tables", "years", "sql"} - set(spec)
+    if missing:
+        raise ValueError(f"{path.name}: missing {', '.join(sorted(missing))}")
+    first, last = _parse_years(spec["years"], path.name)
+    return Rule(
+        code=str(spec["code"]),
+        message=str(spec["message"]).strip(),
+        affected_fields=tuple(spec.get("affected_fields", ())),
+        tables=tuple(spec["tables"]),
+        first_year=first,
+        last_year=last,
+        sql=spec["sql"],
+        cases=tuple(spec.get("cases", ())),
+        source=path.name,
+    )
+
+
+@functools.cache
+def all_rules(return_name: str) -> tuple[Rule, ...]:
+    rules = tuple(load_rule(p) for p in sorted(rules_dir(return_name).glob("*.yaml")))
+    by_code: dict[str, list[Rule]] = {}
+    for rule in rules:
+        by_code.setdefault(rule.code, []).append(rule)
+    for code, versions in by_code.items():
+        for i, a in enumerate(versions):
+            for b in versions[i + 1 :]:
+                if a.first_year <= (b.last_year or b.first_year.__class__(9999)) and b.first_year <= (
+                    a.last_year or a.first_year.__class__(9999)
+                ):
+                    raise ValueError(f"rule {code}: {a.source} and {b.source} both apply to some year")
+    return rules
+
+
+def _code_sort_key(code: str):
+    digits = re.match(r"\d+", code)
+    return (int(digits.group()) if digits else 10**9, code)
+
+
+def rules_for_year(return_name: str, year: CollectionYear) -> list[Rule]:
+    return sorted((r for r in all_rules(return_name) if r.applies_to(year)), key=lambda r: _code_sort_key(r.code))
+
+
+# --- the dialect helpers rules may call -------------------------------------------------------------------------
+class _Dialect:
+    name = ""
+
+    def days_between(self, start: str, end: str) -> str:  # whole days from start to end
+        raise NotImplementedError
+
+    def full_match(self, expr: str, pattern: str) -> str:  # expr matches the regular expression entirely
+        raise NotImplementedError
+
+    def add_years(self, date: str, years) -> str:
+        return f"cast({date} + interval '{int(years)} years' as date)"
+
+    def add_months(self, date: str, months) -> str:
+        return f"cast({date} + interval '{int(months)} months' as date)"
+
+    def add_days(self, date: str, days) -> str:
+        return f"cast({date} + interval '{int(days)} days' as date)"
+
+    def is_integer(self, expr: str) -> str:
+        return self.full_match(expr, r"-?[0-9]+")
+
+    def to_integer(self, expr: str) -> str:
+        return f"(case when {self.is_integer(expr)} then cast({expr} as bigint) end)"
+
+    def date_literal(self, value) -> str:
+        return f"DATE '{value.isoformat()}'"
+
+
+class _DuckDB(_Dialect):
+    name = "duckdb"
+
+    def days_between(self, start, end):
+        return f"date_diff('day', {start}, {end})"
+
+    def full_match(self, expr, pattern):
+        return f"regexp_full_match({expr}, '{pattern}')"
+
+
+class _PostgreSQL(_Dialect):
+    name = "postgresql"
+
+    def days_between(self, start, end):
+        return f"(cast({end} as date) - cast({start} as date))"
+
+    def full_match(self, expr, pattern):
+        return f"({expr} ~ '^(?:{pattern})$')"
+
+
+DIALECTS = {"duckdb": _DuckDB(), "postgresql": _PostgreSQL()}
+_JINJA = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+
+
+def render(rule: Rule, dialect: str, year: CollectionYear) -> str:
+    d = DIALECTS[dialect]
+    helpers = {
+        name: getattr(d, name)
+        for name in ("days_between", "full_match", "add_years", "add_months", "add_days", "is_integer", "to_integer")
+    }
+    return _JINJA.from_string(rule.sql).render(
+        collection_start=d.date_literal(year.start), collection_end=d.date_literal(year.end), dialect=d.name, **helpers
+    )
+
+
+# --- running rules ----------------------------------------------------------------------------------------------
+class SqlRunner(Protocol):
+    """Where the return's tables are visible under their file names (a DuckDB connection, or a SQLAlchemy one)."""
+
+    dialect: str
+
+    def execute(self, sql: str) -> None: ...
+
+    def fetch(self, sql: str) -> pd.DataFrame: ...
+
+    def run_isolated(self, sql: str) -> None:
+        """Run one rule's statement so that its failure leaves the connection usable for the next rule."""
+
+
+@dataclass
+class RuleRun:
+    flags: pd.DataFrame  # rule_code, table_name, row_id, child_id
+    ran: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # code -> why
+    failed: dict[str, str] = field(default_factory=dict)  # code -> error
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+FLAG_TABLE = "dfe_rule_flags"
+
+
+def run_rules(runner: SqlRunner, rules: list[Rule], year: CollectionYear, supplied: set[str]) -> RuleRun:
+    """Run each rule whose tables were all supplied; flags are gathered in a temporary table and returned with
+    the child each flagged row belongs to. A rule that fails is reported, never silently dropped."""
+    run = RuleRun(flags=pd.DataFrame())
+    runner.execute(f"drop table if exists {FLAG_TABLE}")
+    runner.execute(f"create temporary table {FLAG_TABLE} (rule_code varchar, table_name varchar, row_id bigint)")
+    for rule in rules:
+        absent = [t for t in rule.tables if t not in supplied]
+        if absent:
+            run.skipped[rule.code] = f"needs {', '.join(absent)}"
+            continue
+        started = time.perf_counter()
+        sql = render(rule, runner.dialect, year)
+        try:
+            runner.run_isolated(
+                f"insert into {FLAG_TABLE} select distinct '{rule.code}', f.table_name, f.row_id from ({sql}) f"
+            )
+        except Exception as exc:  # a broken rule must not stop the others; it is reported as failed
+            run.failed[rule.code] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+            continue
+        run.ran.append(rule.code)
+        run.seconds[rule.code] = time.perf_counter() - started
+    flagged_tables = sorted(supplied)
+    children = " union all ".join(
+        f"select '{t}' as table_name, row_id, cast(\"CHILD\" as varchar) as child_id from {t}" for t in flagged_tables
+    )
+    run.flags = runner.fetch(
+        f"select f.rule_code, f.table_name, f.row_id, c.child_id from {FLAG_TABLE} f "
+        f"left join ({children}) c on c.table_name = f.table_name and c.row_id = f.row_id"
+        if flagged_tables
+        else f"select rule_code, table_name, row_id, cast(null as varchar) as child_id from {FLAG_TABLE}"
+    )
+    return run
+
+
+class SqlAlchemyRunner:
+    """The rules' SqlRunner on a SQLAlchemy connection (the warehouse: DuckDB or PostgreSQL)."""
+
+    def __init__(self, conn, dialect: str):
+        self.conn, self.dialect = conn, dialect
+
+    def execute(self, sql: str) -> None:
+        import sqlalchemy as sa
+
+        self.conn.execute(sa.text(sql))
+
+    def fetch(self, sql: str) -> pd.DataFrame:
+        import sqlalchemy as sa
+
+        result = self.conn.execute(sa.text(sql))
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+    def run_isolated(self, sql: str) -> None:
+        import sqlalchemy as sa
+
+        with self.conn.begin_nested():  # a savepoint: on PostgreSQL a failed statement would abort the transaction
+            self.conn.execute(sa.text(sql))

@@ -1,0 +1,121 @@
+"""Check a return built elsewhere with DfE's rules.
+
+    python -m cs_pipeline.returns.validate ssda903 --collection-year 2025-26 FOLDER
+        [--previous-year FOLDER] [--flags-csv PATH] [--report-dir DIR] [--list-rules]
+
+Loads DfE's 903 CSVs from FOLDER (tables recognised by their columns), runs every rule of the year whose tables
+were supplied, prints a summary (counts and ids only), and writes the flags and the report if asked.
+Exit status: 0 when no rule flagged anything, 1 when some did, 2 when the files could not be read.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from cs_pipeline.returns.collection_year import CollectionYear, return_tables
+from cs_pipeline.returns.rules import RuleRun, rules_for_year, run_rules
+from cs_pipeline.returns.ssda903.files import DuckDBRunner, LoadedReturn, ReturnFileError, load_folder
+
+
+@dataclass
+class Validation:
+    year: CollectionYear
+    loaded: LoadedReturn
+    run: RuleRun
+    seconds: float
+
+
+def validate_ssda903_folder(
+    folder: Path, year: CollectionYear, previous_year: Path | None = None, threads: int | None = None
+) -> Validation:
+    started = time.perf_counter()
+    con = duckdb.connect()
+    if threads:
+        con.execute(f"set threads = {int(threads)}")
+    loaded = load_folder(con, folder, year)
+    if previous_year:
+        load_folder(con, previous_year, CollectionYear(year.start_year - 1), suffix="_last", loaded=loaded)
+    run = run_rules(DuckDBRunner(con), rules_for_year("ssda903", year), year, set(loaded.tables))
+    con.close()
+    return Validation(year, loaded, run, time.perf_counter() - started)
+
+
+def flags_for_csv(validation: Validation) -> pd.DataFrame:
+    """Flags as `rule_code, table, row, CHILD`, with the public validator's table names (Episodes, PrevPerm...)."""
+    names = {t.name: t.validator_name for t in return_tables("ssda903", validation.year).values()}
+    names.update({f"{k}_last": f"{v}_last" for k, v in names.items()})
+    flags = validation.run.flags
+    out = pd.DataFrame(
+        {
+            "rule_code": flags["rule_code"],
+            "table": flags["table_name"].map(names),
+            "row": flags["row_id"].astype("int64"),
+            "CHILD": flags["child_id"],
+        }
+    )
+    return out.sort_values(["rule_code", "table", "row"], kind="stable").reset_index(drop=True)
+
+
+def summary(validation: Validation) -> str:
+    run, loaded = validation.run, validation.loaded
+    lines = [
+        f"SSDA903 {validation.year}: {sum(loaded.rows.values()):,} rows in {len(loaded.tables)} tables "
+        f"({', '.join(f'{t} {n:,}' for t, n in sorted(loaded.rows.items()))})",
+        f"rules: {len(run.ran)} run, {len(run.skipped)} skipped (tables not supplied), {len(run.failed)} failed",
+        f"flags: {len(run.flags):,} from {run.flags['rule_code'].nunique()} rules, "
+        f"{run.flags['child_id'].nunique():,} children; {validation.seconds:.1f} s",
+    ]
+    for name, why in sorted(loaded.ignored.items()):
+        lines.append(f"ignored {name}: {why}")
+    if loaded.issues:
+        lines.append(f"unreadable values: {len(loaded.issues)} (first: {loaded.issues[0]})")
+    for code, error in sorted(run.failed.items()):
+        lines.append(f"rule {code} FAILED: {error}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cs_pipeline.returns.validate", description=__doc__.split("\n")[0])
+    parser.add_argument("return_name", choices=["ssda903"])
+    parser.add_argument("folder", type=Path, nargs="?")
+    parser.add_argument("--collection-year", required=True)
+    parser.add_argument("--previous-year", type=Path, help="folder of the previous year's 903 CSVs")
+    parser.add_argument("--flags-csv", type=Path)
+    parser.add_argument("--report-dir", type=Path, help="write the XLSX and HTML report here")
+    parser.add_argument("--list-rules", action="store_true", help="print the rule codes of the year and stop")
+    args = parser.parse_intermixed_args(argv)
+    try:
+        year = CollectionYear.parse(args.collection_year)
+        rules = rules_for_year(args.return_name, year)
+    except ValueError as exc:
+        parser.error(str(exc))
+    if args.list_rules:
+        print("\n".join(r.code for r in rules))
+        return 0
+    if args.folder is None:
+        parser.error("FOLDER is required unless --list-rules")
+    try:
+        validation = validate_ssda903_folder(args.folder, year, args.previous_year)
+    except (ReturnFileError, FileNotFoundError, NotADirectoryError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(summary(validation))
+    if args.flags_csv:
+        flags_for_csv(validation).to_csv(args.flags_csv, index=False)
+        print(f"flags: {args.flags_csv}")
+    if args.report_dir:
+        from cs_pipeline.returns.report import write_report
+
+        for path in write_report(validation, args.report_dir):
+            print(f"report: {path}")
+    return 1 if len(validation.run.flags) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""Every 903 rule's own cases: the rows it must flag, and rows it must pass, on DuckDB and on PostgreSQL."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from cs_pipeline.returns.rules import all_rules
+from cs_pipeline_tests.conftest import fresh_postgres_database
+from cs_pipeline_tests.returns.rule_harness import expected, run_case_duckdb, run_case_postgres
+
+RULES = all_rules("ssda903")
+CASES = [pytest.param(rule, case, id=f"{rule.source}-{i}") for rule in RULES for i, case in enumerate(rule.cases)]
+
+
+def test_every_rule_has_a_failing_and_a_passing_case():
+    for rule in RULES:
+        assert any(expected(c) for c in rule.cases), f"{rule.source}: no case that the rule flags"
+        assert any(not expected(c) for c in rule.cases) or any(
+            c.get("passing_rows") for c in rule.cases
+        ), f"{rule.source}: no case that the rule passes"
+
+
+@pytest.mark.parametrize("rule, case", CASES)
+def test_rule_case_duckdb(rule, case):
+    assert run_case_duckdb(rule, case) == expected(case), case.get("name")
+
+
+@pytest.fixture(scope="module")
+def pg_engine():
+    engine = sa.create_engine(fresh_postgres_database("cs_rule_cases"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("rule, case", CASES)
+def test_rule_case_postgres(pg_engine, rule, case):
+    assert run_case_postgres(pg_engine, rule, case) == expected(case), case.get("name")
