@@ -42,6 +42,8 @@ class Rule:
     sql: str
     cases: tuple = ()
     source: str = ""
+    # where we believe the public validator (csc-validator-be-903) is wrong: why, with DfE's rule text
+    differs_from_public_validator: str = ""
 
     def applies_to(self, year: CollectionYear) -> bool:
         return self.first_year <= year and (self.last_year is None or year <= self.last_year)
@@ -64,6 +66,9 @@ def rules_dir(return_name: str) -> Path:
 
 def load_rule(path: Path) -> Rule:
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    unknown = set(spec) - {"code", "message", "affected_fields", "tables", "years", "sql", "cases", "differs_from_public_validator"}
+    if unknown:
+        raise ValueError(f"{path.name}: unknown keys {', '.join(sorted(unknown))}")
     missing = {"code", "message", "tables", "years", "sql"} - set(spec)
     if missing:
         raise ValueError(f"{path.name}: missing {', '.join(sorted(missing))}")
@@ -78,6 +83,7 @@ def load_rule(path: Path) -> Rule:
         sql=spec["sql"],
         cases=tuple(spec.get("cases", ())),
         source=path.name,
+        differs_from_public_validator=str(spec.get("differs_from_public_validator", "")).strip(),
     )
 
 
