@@ -77,6 +77,16 @@ class Settings:
     as_at: dt.date
     la_code: str
     local_standards: dict = field(default_factory=dict, hash=False)
+    collection_year_text: str = ""  # CS_PIPELINE_COLLECTION_YEAR; empty: the latest year ended by the as-at date
+
+    @property
+    def collection_year(self):
+        """The statutory collection year the returns are built for (a CollectionYear)."""
+        from cs_pipeline.returns.collection_year import CollectionYear
+
+        if self.collection_year_text:
+            return CollectionYear.parse(self.collection_year_text)
+        return CollectionYear.latest_ended_by(self.as_at)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -91,6 +101,7 @@ class Settings:
             as_at=dt.date.fromisoformat(as_at) if as_at else london_today(),
             la_code=env.get("CS_PIPELINE_LA_CODE") or "211",
             local_standards=parse_local_standards(env.get("CS_PIPELINE_LOCAL_STANDARDS")),
+            collection_year_text=env.get("CS_PIPELINE_COLLECTION_YEAR", "").strip(),
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dagster as dg
 
 from cs_pipeline.config import Settings
-from cs_pipeline.defs import automation, linkage, quality, sources, transform
+from cs_pipeline.defs import automation, linkage, quality, returns, sources, transform
 from cs_pipeline.defs.resources import PipelineSettings
 
 
@@ -20,6 +20,7 @@ defs = dg.Definitions.merge(
     quality.defs,
     linkage.defs,
     transform.defs,
+    returns.defs,
     automation.defs,
     dg.Definitions(
         resources={"pipeline": PipelineSettings.from_env()},

@@ -59,9 +59,30 @@ def test_local_standards_are_validated_and_passed_to_dbt_as_vars():
     assert resource.settings().local_standards == s.local_standards  # survives the Dagster resource round trip
     args = dbt_build_args(s, {"stg_ssd__person": ["raw/ssd_person:source_readable"]})
     assert args[:2] == ["build", "--vars"]
-    assert json.loads(args[2]) == s.local_standards
+    assert json.loads(args[2]) == {**s.local_standards, "collection_year": str(s.collection_year)}
     assert args[3:] == ["--exclude", "stg_ssd__person+"]
-    assert dbt_build_args(Settings.from_env({}), {}) == ["build"]
+    plain = Settings.from_env({"CS_PIPELINE_AS_AT": "2026-05-01"})
+    assert dbt_build_args(plain, {}) == ["build", "--vars", '{"collection_year": "2025-26"}']
+
+
+@pytest.mark.parametrize(
+    "as_at,env_year,expected",
+    [
+        ("2026-03-30", "", "2024-25"),  # 2025-26 has not ended yet
+        ("2026-03-31", "", "2025-26"),  # it ends that day
+        ("2026-12-02", "", "2025-26"),
+        ("2026-12-02", "2023-24", "2023-24"),  # CS_PIPELINE_COLLECTION_YEAR picks a past year
+    ],
+)
+def test_collection_year_defaults_to_the_latest_year_ended_by_the_as_at_date(as_at, env_year, expected):
+    s = Settings.from_env({"CS_PIPELINE_AS_AT": as_at, "CS_PIPELINE_COLLECTION_YEAR": env_year})
+    assert str(s.collection_year) == expected
+    assert str(PipelineSettings.from_settings(s).settings().collection_year) == expected
+
+
+def test_a_malformed_collection_year_is_refused_by_name():
+    with pytest.raises(ValueError, match="not a collection year: '2025-27'"):
+        Settings.from_env({"CS_PIPELINE_COLLECTION_YEAR": "2025-27"}).collection_year
 
 
 @pytest.mark.parametrize(

@@ -14,13 +14,16 @@ from cs_pipeline.lib.warehouse import Warehouse
 
 
 AS_AT_TAG = "cs_pipeline/as_at"
+COLLECTION_YEAR_TAG = "cs_pipeline/collection_year"
 
 
 class PipelineSettings(dg.ConfigurableResource):
     """The run's configuration (INTERFACE.md section 3), from the environment.
 
     The as-at date is, first found: ``as_at`` (``CS_PIPELINE_AS_AT``), the run's ``cs_pipeline/as_at`` tag (set by
-    the nightly schedule; add it in the launchpad to re-measure a past day), the day the run starts.
+    the nightly schedule; add it in the launchpad to re-measure a past day), the day the run starts. The returns'
+    collection year likewise: ``collection_year`` (``CS_PIPELINE_COLLECTION_YEAR``), the run's
+    ``cs_pipeline/collection_year`` tag (set by the rebuild-a-year job), the latest year ended by the as-at date.
     """
 
     cms_url: str
@@ -30,11 +33,14 @@ class PipelineSettings(dg.ConfigurableResource):
     as_at: str = ""  # YYYY-MM-DD; empty: the day the run starts (a long-lived code server must not freeze it)
     la_code: str
     local_standards: str = "{}"  # JSON object of dbt vars (CS_PIPELINE_LOCAL_STANDARDS)
+    collection_year: str = ""  # 2025-26; empty: the run's tag, else the latest year ended by the as-at date
     _run_as_at: str = PrivateAttr(default="")
+    _run_collection_year: str = PrivateAttr(default="")
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         run = context.run
         self._run_as_at = run.tags.get(AS_AT_TAG, "") if run else ""
+        self._run_collection_year = run.tags.get(COLLECTION_YEAR_TAG, "") if run else ""
 
     @classmethod
     def from_env(cls) -> "PipelineSettings":
@@ -53,6 +59,7 @@ class PipelineSettings(dg.ConfigurableResource):
             as_at=os.environ.get("CS_PIPELINE_AS_AT", ""),
             la_code=s.la_code,
             local_standards=json.dumps(s.local_standards),
+            collection_year=s.collection_year_text,
         )
 
     @classmethod
@@ -65,6 +72,7 @@ class PipelineSettings(dg.ConfigurableResource):
             as_at=s.as_at.isoformat(),
             la_code=s.la_code,
             local_standards=json.dumps(s.local_standards),
+            collection_year=s.collection_year_text,
         )
 
     def settings(self) -> Settings:
@@ -76,6 +84,7 @@ class PipelineSettings(dg.ConfigurableResource):
             as_at=self.as_at_date(),
             la_code=self.la_code,
             local_standards=parse_local_standards(self.local_standards),
+            collection_year_text=self.collection_year or self._run_collection_year,
         )
 
     def as_at_date(self) -> dt.date:

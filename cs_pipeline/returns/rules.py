@@ -238,7 +238,11 @@ def run_rules(runner: SqlRunner, rules: list[Rule], year: CollectionYear, suppli
 
 
 class SqlAlchemyRunner:
-    """The rules' SqlRunner on a SQLAlchemy connection (the warehouse: DuckDB or PostgreSQL)."""
+    """The rules' SqlRunner on a SQLAlchemy connection (the warehouse: DuckDB or PostgreSQL).
+
+    Each statement is committed on its own: DuckDB has no savepoints, and a failed statement aborts the whole
+    transaction on both engines, so a failing rule is rolled back alone. Temporary views and tables survive commits.
+    """
 
     def __init__(self, conn, dialect: str):
         self.conn, self.dialect = conn, dialect
@@ -247,15 +251,19 @@ class SqlAlchemyRunner:
         import sqlalchemy as sa
 
         self.conn.execute(sa.text(sql))
+        self.conn.commit()
 
     def fetch(self, sql: str) -> pd.DataFrame:
         import sqlalchemy as sa
 
         result = self.conn.execute(sa.text(sql))
-        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        self.conn.commit()
+        return frame
 
     def run_isolated(self, sql: str) -> None:
-        import sqlalchemy as sa
-
-        with self.conn.begin_nested():  # a savepoint: on PostgreSQL a failed statement would abort the transaction
-            self.conn.execute(sa.text(sql))
+        try:
+            self.execute(sql)
+        except Exception:
+            self.conn.rollback()
+            raise

@@ -86,10 +86,9 @@ def check_evaluations_of_this_run(context: dg.AssetExecutionContext) -> list:
 
 
 def dbt_build_args(settings: Settings, blocked: dict[str, list[str]]) -> list[str]:
-    """`dbt build` with the council's local standards as vars, leaving out what failed an ERROR check upstream."""
-    args = ["build"]
-    if settings.local_standards:
-        args += ["--vars", json.dumps(settings.local_standards)]
+    """`dbt build` with the council's local standards and the returns' collection year as vars, leaving out what
+    failed an ERROR check upstream."""
+    args = ["build", "--vars", json.dumps({**settings.local_standards, "collection_year": str(settings.collection_year)})]
     if blocked:
         args += ["--exclude", *(f"{selector}+" for selector in sorted(blocked))]
     return args

@@ -1,0 +1,179 @@
+"""The 903 built in the warehouse (``returns.ssda903_*``, dbt): DfE's rules run on it, and DfE's upload files.
+
+The return tables hold every collection year built so far (``collection_year``, ``row_id`` and DfE's columns).
+Rules see one year's rows under the file names they use (``episodes``, ...), and the year before as
+``episodes_last`` ... when it was built too, so DfE's year-on-year rules run without uploading last year's files.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from cs_pipeline.lib.warehouse import Warehouse
+from cs_pipeline.returns.collection_year import CollectionYear, Table, return_tables
+from cs_pipeline.returns.rules import Rule, RuleRun, SqlAlchemyRunner, rules_for_year, run_rules
+from cs_pipeline.returns.ssda903.files import DATE_FORMAT, POSTCODE_DERIVED
+
+RETURN_NAME = "ssda903"
+RESULTS_TABLE = "dfe_rule_results"
+RUNS_TABLE = "dfe_rule_runs"  # one row per rule and year: ran, skipped (tables not supplied) or failed
+RUN_COLUMNS = {"return_name": "TEXT", "collection_year": "TEXT", "rule_code": "TEXT", "status": "TEXT",
+               "detail": "TEXT", "flags": "BIGINT", "seconds": "DOUBLE PRECISION"}
+RESULT_COLUMNS = {
+    "return_name": "TEXT",
+    "collection_year": "TEXT",
+    "rule_code": "TEXT",
+    "table_name": "TEXT",
+    "child_id": "TEXT",
+    "row_id": "BIGINT",
+    "message": "TEXT",
+}
+
+
+def model_name(table: str) -> str:
+    return f"ssda903_{table}"
+
+
+def _date_text(dialect: str, column: str) -> str:
+    return f"strftime({column}, '%d/%m/%Y')" if dialect == "duckdb" else f"to_char({column}, 'DD/MM/YYYY')"
+
+
+def _view_sql(table: Table, dialect: str, year: CollectionYear) -> str:
+    parts = ["cast(row_id as bigint) as row_id"]
+    for column in table.columns:
+        q = f'"{column.name}"'
+        if column.type == "date":
+            parts += [f"cast({q} as date) as {q}", f'{_date_text(dialect, q)} as "{column.name}_raw"']
+        else:
+            parts.append(f"cast({q} as varchar) as {q}")
+    for name, sql_type in POSTCODE_DERIVED.get(table.name, {}).items():
+        parts.append(f'cast(null as {"double precision" if sql_type == "double" else sql_type}) as "{name}"')
+    return (
+        f"select {', '.join(parts)} from returns.{model_name(table.name)} where collection_year = '{year}'"
+    )
+
+
+def create_year_views(warehouse: Warehouse, conn: sa.Connection, year: CollectionYear) -> set[str]:
+    """Temporary views of the year's tables (and last year's, where built); returns the names supplied."""
+    built = set(warehouse.tables("returns"))
+    supplied: set[str] = set()
+    for suffix, which in (("", year), ("_last", CollectionYear(year.start_year - 1))):
+        try:
+            tables = return_tables(RETURN_NAME, which)
+        except ValueError:  # no specification for the year before the first supported one
+            continue
+        for table in tables.values():
+            if model_name(table.name) not in built:
+                continue
+            sql = _view_sql(table, warehouse.dialect, which)
+            if suffix:  # last year's tables count as supplied only when that year was built
+                exists = conn.execute(sa.text(f"select count(*) from ({sql}) t")).scalar()
+                if not exists:
+                    continue
+            conn.execute(sa.text(f"create or replace temporary view {table.name}{suffix} as {sql}"))
+            supplied.add(table.name + suffix)
+    return supplied
+
+
+def rule_results_frame(run: RuleRun, rules: list[Rule], year: CollectionYear) -> pd.DataFrame:
+    messages = {r.code: r.message for r in rules}
+    flags = run.flags
+    return pd.DataFrame(
+        {
+            "return_name": RETURN_NAME,
+            "collection_year": str(year),
+            "rule_code": flags["rule_code"].astype(str),
+            "table_name": flags["table_name"].astype(str),
+            "child_id": flags["child_id"].astype(object),
+            "row_id": flags["row_id"].astype("int64"),
+            "message": flags["rule_code"].map(messages),
+        },
+        columns=list(RESULT_COLUMNS),
+    ).sort_values(["rule_code", "table_name", "row_id"], kind="stable")
+
+
+def rule_runs_frame(run: RuleRun, year: CollectionYear) -> pd.DataFrame:
+    counts = run.flags["rule_code"].value_counts().to_dict()
+    rows = [(c, "ran", "", int(counts.get(c, 0)), run.seconds.get(c)) for c in run.ran]
+    rows += [(c, "skipped", why, 0, None) for c, why in run.skipped.items()]
+    rows += [(c, "failed", error, 0, None) for c, error in run.failed.items()]
+    frame = pd.DataFrame(rows, columns=["rule_code", "status", "detail", "flags", "seconds"])
+    frame.insert(0, "collection_year", str(year))
+    frame.insert(0, "return_name", RETURN_NAME)
+    return frame.astype({"flags": "int64", "seconds": "float64"})
+
+
+def validate_in_warehouse(warehouse: Warehouse, year: CollectionYear) -> tuple[RuleRun, list[Rule]]:
+    """Run the year's rules on the built return and replace that year's rows of returns.dfe_rule_results and
+    returns.dfe_rule_runs, in one transaction: a failure leaves the previous results as they were."""
+    rules = rules_for_year(RETURN_NAME, year)
+    with warehouse.engine.connect() as conn:
+        supplied = create_year_views(warehouse, conn, year)
+        conn.commit()
+        run = run_rules(SqlAlchemyRunner(conn, warehouse.dialect), rules, year, supplied)
+        results = rule_results_frame(run, rules, year)
+        with conn.begin():
+            for table, columns, frame in (
+                (RESULTS_TABLE, RESULT_COLUMNS, results),
+                (RUNS_TABLE, RUN_COLUMNS, rule_runs_frame(run, year)),
+            ):
+                warehouse.create_table(conn, "returns", table, columns)
+                conn.execute(
+                    sa.text(f"delete from returns.{table} where return_name = :r and collection_year = :y"),
+                    {"r": RETURN_NAME, "y": str(year)},
+                )
+                warehouse.append_frame(conn, frame, "returns", table)
+        with conn.begin():
+            for name in supplied:
+                conn.execute(sa.text(f"drop view if exists {name}"))
+    return run, rules
+
+
+def _csv_value(value) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+        return ""
+    if hasattr(value, "strftime"):
+        return value.strftime(DATE_FORMAT)
+    return str(value)
+
+
+def write_upload_files(warehouse: Warehouse, year: CollectionYear, output_dir: Path) -> dict[str, int]:
+    """DfE's upload CSVs for the year, under <output_dir>/returns/ssda903/<year>/: DfE's headers, dates
+    DD/MM/YYYY, UTF-8, rows in row_id order (the same inputs give byte-identical files). The folder is written
+    beside the old one and swapped in, so a failure leaves the previous files intact. Returns rows per file."""
+    target = Path(output_dir) / "returns" / RETURN_NAME / str(year)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{year}.", dir=target.parent))
+    written: dict[str, int] = {}
+    try:
+        for table in return_tables(RETURN_NAME, year).values():
+            # non-date columns as text, so an integer column with blanks never comes back as 1.0
+            cols = ", ".join(
+                f'"{c.name}"' if c.type == "date" else f'cast("{c.name}" as varchar) as "{c.name}"' for c in table.columns
+            )
+            frame = warehouse.query_frame(
+                f"select {cols} from returns.{model_name(table.name)} where collection_year = :y order by row_id",
+                y=str(year),
+            )
+            with (staging / f"{table.name}.csv").open("w", encoding="utf-8", newline="") as handle:
+                writer = csv.writer(handle, lineterminator="\r\n")
+                writer.writerow(table.column_names)
+                for row in frame.itertuples(index=False, name=None):
+                    writer.writerow([_csv_value(v) for v in row])
+            written[f"{table.name}.csv"] = len(frame)
+        previous = target.with_name(f".{year}.previous")
+        if target.exists():
+            shutil.rmtree(previous, ignore_errors=True)
+            os.replace(target, previous)
+        os.replace(staging, target)
+        shutil.rmtree(previous, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return written
