@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_intermixed_args(argv)
     try:
         year = CollectionYear.parse(args.collection_year)
+        return_tables(args.return_name, year)  # refuses a year with no specification, naming the known ones
         rules = rules_for_year(args.return_name, year)
     except ValueError as exc:
         parser.error(str(exc))

@@ -1,0 +1,94 @@
+"""`python -m cs_pipeline.returns.validate ssda903`: a council's own 903 files checked with DfE's rules."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from cs_pipeline.config import PROJECT_ROOT
+from cs_pipeline.returns.rules import rules_for_year
+from cs_pipeline.returns.collection_year import CollectionYear
+from cs_pipeline.returns.validate import main
+from cs_pipeline_tests.returns.test_903_warehouse import fake_folder
+
+HEADER = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n"
+
+
+def cli(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "cs_pipeline.returns.validate", *map(str, args)],
+        capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=300,
+    )
+
+
+def test_list_rules_prints_the_codes_of_the_year():
+    proc = cli("ssda903", "--collection-year", "2025-26", "--list-rules")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == [r.code for r in rules_for_year("ssda903", CollectionYear.parse("2025-26"))]
+    assert "1003" in proc.stdout.split()
+
+
+def test_flags_csv_report_and_summary(tmp_path):
+    folder = fake_folder(tmp_path)
+    flags_csv, report = tmp_path / "flags.csv", tmp_path / "report"
+    proc = cli("ssda903", "--collection-year", "2025-26", folder, "--flags-csv", flags_csv, "--report-dir", report)
+    assert proc.returncode == 1, proc.stderr  # the fake data has errors
+    assert "SSDA903 2025-26: 25,944 rows in 11 tables" in proc.stdout
+    flags = pd.read_csv(flags_csv, dtype=str)
+    assert list(flags.columns) == ["rule_code", "table", "row", "CHILD"]
+    assert {"1003"} <= set(flags["rule_code"])
+    assert set(flags.loc[flags["rule_code"] == "1003", "table"]) == {"Episodes", "PlacedAdoption"}
+    book = openpyxl.load_workbook(report / "ssda903_2025-26_validation.xlsx", read_only=True)
+    assert book.sheetnames == ["By rule", "By child", "Rules not run", "Unreadable values"]
+    by_rule = list(book["By rule"].iter_rows(values_only=True))
+    assert by_rule[0] == ("rule_code", "message", "fields", "tables", "flags", "children")
+    assert sum(r[4] for r in by_rule[1:]) == len(flags)
+    page = (report / "ssda903_2025-26_validation.html").read_text(encoding="utf-8")
+    assert f"{len(flags):,} flags" in page
+    # ids only: no date of birth from the files reaches the report
+    dob = pd.read_csv(folder / "header.csv", dtype=str)["DOB"].iloc[0]
+    assert dob not in page
+
+
+def test_exit_status_is_0_without_flags_and_1_with(tmp_path):
+    (tmp_path / "header.csv").write_text(HEADER, encoding="utf-8")
+    assert main(["ssda903", "--collection-year", "2025-26", str(tmp_path)]) == 0
+    assert main(["ssda903", "--collection-year", "2025-26", str(fake_folder(tmp_path))]) == 1
+
+
+def test_a_file_not_in_utf8_is_refused_naming_file_and_line(tmp_path):
+    (tmp_path / "header.csv").write_bytes((HEADER + "1,1,01/01/2015,WBRI,,,\n2,2,01/01/2015,WBRI,,,\xe9\n").encode("latin-1"))
+    proc = cli("ssda903", "--collection-year", "2025-26", tmp_path)
+    assert proc.returncode == 2
+    assert "header.csv: line 3 is not UTF-8" in proc.stderr
+
+
+def test_unknown_columns_are_refused_naming_the_nearest_table(tmp_path):
+    (tmp_path / "eps.csv").write_text("CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN_X\n", encoding="utf-8")
+    proc = cli("ssda903", "--collection-year", "2025-26", tmp_path)
+    assert proc.returncode == 2
+    assert "eps.csv: columns match no 903 table" in proc.stderr
+    assert "nearest is episodes (missing: URN; unknown: URN_X)" in proc.stderr
+
+
+def test_unreadable_dates_are_reported_by_file_row_and_column(tmp_path, capsys):
+    (tmp_path / "header.csv").write_text(HEADER + "1,1,01/01/2015,WBRI,,,\n2,1,31/02/2015,WBRI,,,\n", encoding="utf-8")
+    main(["ssda903", "--collection-year", "2025-26", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "unreadable values: 1 (first: header.csv: row 1, column DOB: not a date in DD/MM/YYYY)" in out
+
+
+def test_a_later_years_table_is_ignored_with_a_reason(tmp_path, capsys):
+    (tmp_path / "header.csv").write_text(HEADER, encoding="utf-8")
+    (tmp_path / "dolo.csv").write_text("CHILD,DOB,DOLO_START,DOLO_END\n", encoding="utf-8")
+    main(["ssda903", "--collection-year", "2025-26", str(tmp_path)])
+    assert "ignored dolo.csv: dolo is not collected in 2025-26" in capsys.readouterr().out
+
+
+def test_an_unknown_year_is_refused(capsys):
+    with pytest.raises(SystemExit):
+        main(["ssda903", "--collection-year", "2019-20", "--list-rules"])
+    assert "no specification for 2019-20 (known years: 2023-24, 2024-25, 2025-26, 2026-27)" in capsys.readouterr().err
