@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from cs_pipeline.returns.collection_year import CollectionYear, return_tables
 from cs_pipeline.returns.rules import Rule, SqlAlchemyRunner, run_rules
-from cs_pipeline.returns.ssda903.files import DuckDBRunner, typed_frame
+from cs_pipeline.returns.ssda903.files import DuckDBRunner, typed_frames
 
 CASE_YEAR_DEFAULT = "2025-26"
 
@@ -17,12 +17,7 @@ def case_year(rule: Rule, case: dict) -> CollectionYear:
 
 
 def case_frames(rule: Rule, case: dict, year: CollectionYear) -> dict:
-    tables = return_tables("ssda903", year)
-    frames = {}
-    for name, rows in case["tables"].items():
-        base = name.removesuffix("_last")
-        frames[name] = typed_frame(tables[base], rows or [])
-    return frames
+    return typed_frames(year, case["tables"])
 
 
 def flagged(run) -> dict[str, list[int]]:

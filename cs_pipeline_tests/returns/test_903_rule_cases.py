@@ -1,11 +1,13 @@
 """Every 903 rule's own cases: the rows it must flag, and rows it must pass, on DuckDB and on PostgreSQL."""
 from __future__ import annotations
 
+import os
+
 import pytest
 import sqlalchemy as sa
 
 from cs_pipeline.returns.rules import all_rules
-from cs_pipeline_tests.conftest import fresh_postgres_database
+from cs_pipeline_tests.conftest import drop_postgres_database, fresh_postgres_database
 from cs_pipeline_tests.returns.rule_harness import expected, run_case_duckdb, run_case_postgres
 
 RULES = all_rules("ssda903")
@@ -27,9 +29,11 @@ def test_rule_case_duckdb(rule, case):
 
 @pytest.fixture(scope="module")
 def pg_engine():
-    engine = sa.create_engine(fresh_postgres_database("cs_rule_cases"))
+    url = fresh_postgres_database(f"cs_rule_cases_{os.getpid()}")  # per process: pytest runs side by side
+    engine = sa.create_engine(url)
     yield engine
     engine.dispose()
+    drop_postgres_database(url)
 
 
 @pytest.mark.postgres

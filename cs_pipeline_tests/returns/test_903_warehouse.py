@@ -2,6 +2,7 @@
 PostgreSQL), rule results replace only their year, and the upload files are DfE's format, byte-stable."""
 from __future__ import annotations
 
+import os
 import shutil
 
 import pandas as pd
@@ -32,7 +33,7 @@ def load_as_return_tables(wh: Warehouse, folder, year: CollectionYear) -> None:
     for table in return_tables("ssda903", year).values():
         path = folder / f"{table.name}.csv"
         rows = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig").to_dict("records")
-        frame = typed_frame(table, rows)[["row_id", *table.column_names]]
+        frame = typed_frame(table, rows)[["row_id", *table.column_names]]  # upper-cased, as a return built by dbt
         frame.insert(0, "collection_year", str(year))
         types = {"collection_year": "TEXT", "row_id": "BIGINT"}
         types |= {c.name: "DATE" if c.type == "date" else "TEXT" for c in table.columns}
@@ -66,7 +67,7 @@ def _warehouse_flags(wh: Warehouse, year: CollectionYear) -> set:
 
 @pytest.mark.parametrize("engine", ["duckdb", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_rules_on_the_warehouse_flag_what_they_flag_on_the_files(tmp_path, folder, file_flags, engine):
-    url = f"duckdb:///{tmp_path / 'w.duckdb'}" if engine == "duckdb" else fresh_postgres_database("cs_903_wh")
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}" if engine == "duckdb" else fresh_postgres_database(f"cs_903_wh_{os.getpid()}")
     wh = Warehouse(url)
     load_as_return_tables(wh, folder, YEAR)
     run, _ = validate_in_warehouse(wh, YEAR)

@@ -1,6 +1,7 @@
 """DfE's SSDA903 upload CSVs, read into DuckDB as the tables the 903 rules query.
 
-A file is recognised by its columns (as the public validator does), not its name. A file that cannot be read
+A file is recognised by its columns (as the public validator does), not its name. Text is upper-cased on reading,
+as the public validator's upload does, so codes compare the same whatever their case. A file that cannot be read
 (not UTF-8, columns of no 903 table) stops the load with a message naming the file, and for encoding errors the
 line; an unreadable date is reported by file, row and column and left NULL, so the date rules flag it.
 """
@@ -84,10 +85,24 @@ def _typed_select(table: Table, raw: str) -> str:
             parts.append(f"try_strptime({q}, '{DATE_FORMAT}')::date as {q}")
             parts.append(f'{q} as "{column.name}_raw"')
         else:
-            parts.append(q)
+            parts.append(f"upper({q}) as {q}")
     for name, sql_type in POSTCODE_DERIVED.get(table.name, {}).items():
         parts.append(f'cast(null as {sql_type}) as "{name}"')
     return f"select {', '.join(parts)} from {raw}"
+
+
+def add_header_uasc(con: duckdb.DuckDBPyConnection, loaded: "LoadedReturn") -> None:
+    """Header gains UASC ('1' when the child has a UASC row, else '0') when both tables were supplied, as DfE's
+    XML return carries it and the public validator derives it for CSVs; without UASC it stays NULL."""
+    for suffix in ("", "_last"):
+        header, uasc = f"header{suffix}", f"uasc{suffix}"
+        if header not in loaded.tables:
+            continue
+        if uasc in loaded.tables:
+            value = f'(case when "CHILD" in (select "CHILD" from {uasc} where "CHILD" is not null) then \'1\' else \'0\' end)'
+        else:
+            value = "cast(null as varchar)"
+        con.execute(f'create or replace table {header} as select *, {value} as "UASC" from {header}')
 
 
 def load_file(con: duckdb.DuckDBPyConnection, path: Path, table: Table, as_name: str, loaded: LoadedReturn) -> None:
@@ -133,6 +148,7 @@ def load_folder(
             raise ReturnFileError(f"{path}: a second {table.name} table (the first was {seen[table.name].name})")
         seen[table.name] = path
         load_file(con, path, table, table.name + suffix, loaded)
+    add_header_uasc(con, loaded)
     return loaded
 
 
@@ -141,7 +157,7 @@ def typed_frame(table: Table, rows: list[dict]) -> pd.DataFrame:
     text = pd.DataFrame([{c: row.get(c) for c in table.column_names} for row in rows], columns=table.column_names)
     frame = pd.DataFrame({"row_id": pd.Series(range(len(text)), dtype="int64")})
     for column in table.columns:
-        values = text[column.name].map(lambda v: None if v is None or v == "" else str(v)).astype(object)
+        values = text[column.name].map(lambda v: None if v is None or v == "" else str(v).upper()).astype(object)
         if column.type == "date":
             frame[column.name] = pd.to_datetime(values, format=DATE_FORMAT, errors="coerce").dt.date.astype(object)
             frame[column.name] = frame[column.name].where(frame[column.name].notna(), None)
@@ -151,6 +167,23 @@ def typed_frame(table: Table, rows: list[dict]) -> pd.DataFrame:
     for name, sql_type in POSTCODE_DERIVED.get(table.name, {}).items():
         frame[name] = pd.Series([None] * len(frame), dtype="float64" if sql_type == "double" else object)
     return frame
+
+
+def typed_frames(year: CollectionYear, rows_by_table: dict[str, list[dict]]) -> dict[str, pd.DataFrame]:
+    """Tables of DfE text rows (``episodes``, ``episodes_last``, ...) -> the frames the rules read, with the header's
+    derived UASC column as the file loader adds it."""
+    tables = return_tables("ssda903", year)
+    frames = {name: typed_frame(tables[name.removesuffix("_last")], rows or []) for name, rows in rows_by_table.items()}
+    for suffix in ("", "_last"):
+        header = frames.get(f"header{suffix}")
+        if header is None:
+            continue
+        uasc = frames.get(f"uasc{suffix}")
+        if uasc is None:
+            header["UASC"] = pd.Series([None] * len(header), dtype=object)
+        else:
+            header["UASC"] = header["CHILD"].isin(set(uasc["CHILD"].dropna())).map({True: "1", False: "0"}).astype(object)
+    return frames
 
 
 class DuckDBRunner:

@@ -44,16 +44,27 @@ def _date_text(dialect: str, column: str) -> str:
     return f"strftime({column}, '%d/%m/%Y')" if dialect == "duckdb" else f"to_char({column}, 'DD/MM/YYYY')"
 
 
-def _view_sql(table: Table, dialect: str, year: CollectionYear) -> str:
+def _view_sql(table: Table, dialect: str, year: CollectionYear, built: set[str]) -> str:
+    """The table as the rules read it: the file loader's shape (files.py), from the year's rows."""
     parts = ["cast(row_id as bigint) as row_id"]
     for column in table.columns:
         q = f'"{column.name}"'
         if column.type == "date":
             parts += [f"cast({q} as date) as {q}", f'{_date_text(dialect, q)} as "{column.name}_raw"']
-        else:
+        elif column.name == "CHILD":  # the SSD's person id, kept as it is so flags lead back to the child
             parts.append(f"cast({q} as varchar) as {q}")
+        else:
+            parts.append(f"upper(cast({q} as varchar)) as {q}")
     for name, sql_type in POSTCODE_DERIVED.get(table.name, {}).items():
         parts.append(f'cast(null as {"double precision" if sql_type == "double" else sql_type}) as "{name}"')
+    if table.name == "header":
+        uasc = model_name("uasc")
+        parts.append(
+            f"(case when \"CHILD\" in (select \"CHILD\" from returns.{uasc} where collection_year = '{year}') "
+            "then '1' else '0' end) as \"UASC\""
+            if uasc in built
+            else 'cast(null as varchar) as "UASC"'
+        )
     return (
         f"select {', '.join(parts)} from returns.{model_name(table.name)} where collection_year = '{year}'"
     )
@@ -71,7 +82,7 @@ def create_year_views(warehouse: Warehouse, conn: sa.Connection, year: Collectio
         for table in tables.values():
             if model_name(table.name) not in built:
                 continue
-            sql = _view_sql(table, warehouse.dialect, which)
+            sql = _view_sql(table, warehouse.dialect, which, built)
             if suffix:  # last year's tables count as supplied only when that year was built
                 exists = conn.execute(sa.text(f"select count(*) from ({sql}) t")).scalar()
                 if not exists:
