@@ -92,3 +92,11 @@ def test_an_unknown_year_is_refused(capsys):
     with pytest.raises(SystemExit):
         main(["ssda903", "--collection-year", "2019-20", "--list-rules"])
     assert "no specification for 2019-20 (known years: 2023-24, 2024-25, 2025-26, 2026-27)" in capsys.readouterr().err
+
+
+def test_dates_are_read_as_strictly_as_dfes_tools(tmp_path, capsys):
+    """'13/10/21' (two-digit year) and ' 01/02/2015' (leading space) are not dates; '1/2/2015' is."""
+    rows = "1,1,13/10/21,WBRI,,,\n2,1, 01/02/2015,WBRI,,,\n3,1,1/2/2015,WBRI,,,\n"
+    (tmp_path / "header.csv").write_text(HEADER + rows, encoding="utf-8")
+    main(["ssda903", "--collection-year", "2025-26", str(tmp_path)])
+    assert "unreadable values: 2 (first: header.csv: row 0, column DOB" in capsys.readouterr().out

@@ -82,7 +82,11 @@ def _typed_select(table: Table, raw: str) -> str:
     for column in table.columns:
         q = f'"{column.name}"'
         if column.type == "date":
-            parts.append(f"try_strptime({q}, '{DATE_FORMAT}')::date as {q}")
+            # pandas' strict reading, as DfE's tools: no leading spaces, no two-digit years (strptime takes both)
+            parts.append(
+                f"(case when regexp_full_match({q}, '[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{4}}') "
+                f"then try_strptime({q}, '{DATE_FORMAT}')::date end) as {q}"
+            )
             parts.append(f'{q} as "{column.name}_raw"')
         else:
             parts.append(f"upper({q}) as {q}")
