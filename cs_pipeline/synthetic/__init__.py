@@ -38,6 +38,15 @@ child leaves first), then one in 88% of the school terms (starting 09-01, 01-01,
 due date (PEP_TERM_DONE). Like visits and reviews they are written from the window start. They draw from their
 own random stream, so every other table of a seed is as it was before they existed. manifest.json
 ``rates.timeliness`` records the settings and the outcomes generated (plans / periods started in the window).
+``ssd_cla_dolo`` holds deprivation of liberty orders (SSDA903 DoLO table, from 2026-27): a child aged 10 or over
+placed in a children's home, residential care home, residential school or other setting (K2, R1, S1, Z1) gets an
+order with chance 0.15 per such placement, lasting 30-420 days within the placement (DOLO_* in council.py); drawn
+from a stream of its own, like the other extension tables.
+``ssd_cla_substance_misuse_offers`` (SSDA903 OC2 INTERVENTION_OFFERED) holds an offer, within three weeks, for 70%
+of the substance misuse problems without an intervention received (SUBSTANCE_OFFERED); ``ssd_cla_health`` also holds
+'Health Surveillance Check' rows for children who entered care under 5: the development reviews at 6-8 weeks,
+9-12 months and 2-2.5 years held while in care, 88% of them (DEVELOPMENT_*). Both draw from a stream of their own
+(spawn key 2), so every other row of a seed is as it was.
 
 Nothing is dated after the as-at date except injected defects (a deadline column of a meeting held early, such as
 ``clar_cla_review_due_date``, may fall shortly after it); health files hold no date after their delivery date.

@@ -82,7 +82,7 @@ ADOPTER_LS = ("L0", "L11", "L12", "L2", "L3", "L4")
 SW_CHANGE_REASON = ("MANAGE", "FCONTA", "LEFTRL", "ORGRST", "TSPROC", "ABSENC", "CHCHAN", "PCCHAN", "OTHERS")
 
 HEALTH_CHECK_TYPES = {"IHA": "Initial Health Assessment", "RHA": "Review Health Assessment",
-                      "DENTAL": "Dental Check"}
+                      "DENTAL": "Dental Check", "SURVEILLANCE": "Health Surveillance Check"}
 HEALTH_PROVIDER_CODES = ("RWK", "RQX", "R1H")  # ODS codes of east London community providers
 
 # codes written only by code_not_in_list defects: (table, column) -> a value outside every list

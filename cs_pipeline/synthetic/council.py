@@ -68,6 +68,15 @@ PEP_INITIAL_ON_TIME = 0.65   # initial PEP within 20 working days of entry to ca
 PEP_TERM_DONE = 0.88         # a PEP in each later school term
 PEP_AGES = (3, 18)           # age at entry to care (years, upper bound excluded)
 TERM_STARTS = ((9, 1), (1, 1), (4, 15))   # (month, day); a term ends the day before the next one starts
+# SSDA903 OC2 content beyond the SSD (plausible local figures; no national statistic)
+SUBSTANCE_OFFERED = 0.7      # an intervention offered where none was received (ssd_cla_substance_misuse_offers)
+DEVELOPMENT_REVIEW_DAYS = ((42, 56), (270, 365), (730, 900))   # age in days of the development reviews
+DEVELOPMENT_CHECK_DONE = 0.88  # share of those reviews held (and recorded) while the child is in care
+# deprivation of liberty orders (ssd_cla_dolo, extension table; SSDA903 DoLO from 2026-27): no national statistic
+DOLO_PLACEMENTS = ("K2", "R1", "S1", "Z1")   # children's homes and other settings where courts authorise a DoLO
+DOLO_MIN_AGE = 10            # age at the order's start
+DOLO_CHANCE = 0.15           # per such placement of a child of that age
+DOLO_DAYS = (30, 420)        # length of an order
 
 
 class Chooser:
@@ -226,12 +235,20 @@ class CouncilUnit:
         # of a seed as it was
         side = np.random.SeedSequence(seed_seq.entropy, spawn_key=(*seed_seq.spawn_key, 1))
         self.rx = FastRandom(int(side.generate_state(1, np.uint64)[0]))
+        # the returns' content beyond the SSD (substance misuse interventions offered; health surveillance checks of
+        # under-5s) draws from a third stream, so adding it left every earlier table of a seed as it was
+        returns_side = np.random.SeedSequence(seed_seq.entropy, spawn_key=(*seed_seq.spawn_key, 2))
+        self.rr = FastRandom(int(returns_side.generate_state(1, np.uint64)[0]))
         self.terms = [dt.date(y, m, d).toordinal() for y in range(as_at.year - 26, as_at.year + 2)
                       for m, d in sorted(TERM_STARTS)]
         # generator-side outcomes of the due items, for the manifest (TIMELINESS.md vocabulary)
         self.timeliness = {k: dict.fromkeys(("on_time", "late", "overdue", "not_yet_due", "excluded"), 0)
                            for k in ("core_group_first", "pep_initial")}
         self.timeliness["pep_term"] = {"due": 0, "done": 0}
+        self._dev_checks = 0
+        # deprivation of liberty orders draw from a stream of their own too, so adding them changed no other table
+        dolo = np.random.SeedSequence(seed_seq.entropy, spawn_key=(*seed_seq.spawn_key, 7))
+        self.rd = FastRandom(int(dolo.generate_state(1, np.uint64)[0]))
 
     # ---- small helpers ---------------------------------------------------------------------------------
     def nid(self, kind: str) -> str:
@@ -766,6 +783,29 @@ class CouncilUnit:
             if d is not None and d < stop:
                 self.pep_row(p, d)
 
+    def dolos(self, per: Period) -> None:
+        """Deprivation of liberty orders (ssd_cla_dolo): a child aged 10 or over placed in a children's home or
+        another setting of DOLO_PLACEMENTS gets an order with chance DOLO_CHANCE, from a few days into the placement
+        for DOLO_DAYS (ended by the end of the placement or of care at the latest; open when in force at as-at).
+        Written from the window start; stream self.rd only."""
+        p = per.person
+        rd = self.rd
+        places = per.placements
+        for i, (d, ptype, *_rest) in enumerate(places):
+            if d > self.as_at:
+                break
+            if ptype not in DOLO_PLACEMENTS or p.age(d) < DOLO_MIN_AGE or rd.random() >= DOLO_CHANCE:
+                continue
+            pend = places[i + 1][0] if i + 1 < len(places) else per.end
+            start = d + rd.randint(0, 14)
+            if start >= pend or start > self.as_at:
+                continue
+            end = min(start + rd.randint(*DOLO_DAYS), pend)
+            if end < self.window_start:
+                continue
+            self.add("ssd_cla_dolo", cldl_dolo_id=self.nid("dolo"), cldl_person_id=p.pid,
+                     cldl_dolo_start_date=self.D(start), cldl_dolo_end_date=self.D(self.clip(end)))
+
     def pep_row(self, p: Person, d: int) -> None:
         if self.window_start <= d <= self.as_at:
             self.add("ssd_cla_pep", clpe_pep_id=self.nid("pep"), clpe_person_id=p.pid, clpe_pep_date=self.D(d))
@@ -1076,6 +1116,9 @@ class CouncilUnit:
         self.health_for_period(per)
         self.cla_extras(per)
         self.peps(per)
+        if p.age(per.start) < 5:
+            self.development_checks(per)
+        self.dolos(per)
         if per.start >= self.window_start:
             opt = CH_LAPP(r)
             self.add("ssd_cla_previous_permanence", lapp_table_id=self.nid("lapp"), lapp_person_id=p.pid,
@@ -1344,9 +1387,14 @@ class CouncilUnit:
             if r.random() < 0.06 * max(1.0, years):
                 d = lo + r.randrange(max(1, stop - lo))
                 if p.age(d) >= 12:
-                    self.add("ssd_cla_substance_misuse", clas_substance_misuse_id=self.nid("substance"),
+                    sid = self.nid("substance")
+                    misused = self.flag(True)
+                    received = r.random() < 0.6
+                    self.add("ssd_cla_substance_misuse", clas_substance_misuse_id=sid,
                              clas_person_id=p.pid, clas_substance_misuse_date=self.D(d),
-                             clas_substance_misused=self.flag(True), clas_intervention_received=self.flag(r.random() < 0.6))
+                             clas_substance_misused=misused, clas_intervention_received=self.flag(received))
+                    if not received:
+                        self.substance_offer(p, sid, d)
             if r.random() < 0.035 * max(1.0, years):
                 d = lo + r.randrange(max(1, stop - lo))
                 if p.age(d) >= 10:
@@ -1407,6 +1455,33 @@ class CouncilUnit:
             if kw:
                 self.add("ssd_permanence", **kw)
         self.care_leaver(per)
+
+    def substance_offer(self, p: Person, sid: str, d: int) -> None:
+        """An intervention offered for a substance misuse problem the child did not receive one for
+        (ssd_cla_substance_misuse_offers, SSDA903 OC2 INTERVENTION_OFFERED): most are offered within three weeks."""
+        rr = self.rr
+        if rr.random() < SUBSTANCE_OFFERED:
+            offered = d + rr.randint(0, 21)
+            if offered <= self.as_at:
+                self.add("ssd_cla_substance_misuse_offers", clso_offer_id=self.nid("substanceoffer"),
+                         clso_person_id=p.pid, clso_substance_misuse_id=sid, clso_offer_date=self.D(offered))
+
+    def development_checks(self, per: Period) -> None:
+        """Health surveillance checks (the Healthy Child Programme's development reviews at 6-8 weeks, 9-12 months
+        and 2-2.5 years) of a child in care at the time, as ssd_cla_health rows of type 'Health Surveillance Check'
+        (SSDA903 OC2 HEALTH_CHECK, under-5s). Ids: a range of their own (the unit's base + 8,000,000 + n)."""
+        rr = self.rr
+        p = per.person
+        stop = min(per.end, self.as_at)
+        for lo, hi in DEVELOPMENT_REVIEW_DAYS:
+            if rr.random() >= DEVELOPMENT_CHECK_DONE:
+                continue
+            d = self.cal.on_or_after(p.dob + rr.randint(lo, hi))
+            if per.start <= d <= stop and d >= self.window_start:
+                self._dev_checks += 1
+                self.add("ssd_cla_health", clah_health_check_id=str(self.base + 8_000_000 + self._dev_checks),
+                         clah_person_id=p.pid, clah_health_check_type=codes.HEALTH_CHECK_TYPES["SURVEILLANCE"],
+                         clah_health_check_date=self.D(d), clah_health_check_status="Completed")
 
     def care_leaver(self, per: Period) -> None:
         """Eligible (16-17 in care 13+ weeks since 14), relevant and former relevant (18-21) care leavers."""

@@ -38,8 +38,8 @@ def check_evals(result, table):
 
 
 def test_definitions_load_with_one_asset_and_checks_per_raw_table():
-    # 35 SSD tables + 2 extension tables + 3 health files
-    assert len(quarantine_assets) == 40 == len(SUITES)
+    # 35 SSD tables + 4 extension tables (core groups, PEP, DoLO, substance misuse offers) + 3 health files
+    assert len(quarantine_assets) == 42 == len(SUITES)
     graph = dg.Definitions.merge(
         quality_defs, dg.Definitions(resources={"pipeline": PipelineSettings(
             cms_url="sqlite://", health_dir=".", warehouse_url="duckdb:///:memory:", output_dir=".",

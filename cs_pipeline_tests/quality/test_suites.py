@@ -15,7 +15,7 @@ RAW_TABLES = sorted([*ssd_tables(), *(k.table for k in HEALTH_KINDS.values())])
 
 def test_one_suite_per_raw_table():
     assert sorted(all_suites()) == RAW_TABLES
-    assert len(RAW_TABLES) == 40  # 35 SSD + 2 extension + 3 health
+    assert len(RAW_TABLES) == 42  # 35 SSD + 4 extension (core groups, PEP, DoLO, substance misuse offers) + 3 health
 
 
 @pytest.mark.parametrize("table", RAW_TABLES)

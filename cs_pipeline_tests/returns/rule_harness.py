@@ -7,17 +7,34 @@ import sqlalchemy as sa
 from cs_pipeline.returns.collection_year import CollectionYear, return_tables
 from cs_pipeline.returns.rules import Rule, SqlAlchemyRunner, run_rules
 from cs_pipeline.returns.ssda903.files import DuckDBRunner, typed_frames
+from cs_pipeline.returns.ssda903.providers import local_authority_frame, provider_info_frame
+
+# tables that are not 903 files (Ofsted's provider lists, the council's code): built by their own loaders
+REFERENCE_FRAMES = {"provider_info": provider_info_frame, "local_authority": local_authority_frame}
+REFERENCE_DATES = {"provider_info": {"REG_END"}}
 
 CASE_YEAR_DEFAULT = "2025-26"
 
 
 def case_year(rule: Rule, case: dict) -> CollectionYear:
-    year = CollectionYear.parse(case.get("collection_year", CASE_YEAR_DEFAULT))
+    if "collection_year" in case:
+        year = CollectionYear.parse(case["collection_year"])
+        assert rule.applies_to(year), f"{rule.source}: case {case.get('name')!r} is for {year}, outside {rule.years_text}"
+        return year
+    year = CollectionYear.parse(CASE_YEAR_DEFAULT)
     return year if rule.applies_to(year) else rule.first_year
 
 
 def case_frames(rule: Rule, case: dict, year: CollectionYear) -> dict:
-    return typed_frames(year, case["tables"])
+    tables = {n: rows for n, rows in case["tables"].items() if n not in REFERENCE_FRAMES}
+    references = {n: REFERENCE_FRAMES[n](rows or []) for n, rows in case["tables"].items() if n in REFERENCE_FRAMES}
+    return {**typed_frames(year, tables), **references}
+
+
+def _date_columns(name: str, year: CollectionYear) -> set[str]:
+    if name in REFERENCE_FRAMES:
+        return REFERENCE_DATES.get(name, set())
+    return {col.name for col in return_tables("ssda903", year)[name.removesuffix("_last")].columns if col.type == "date"}
 
 
 def flagged(run) -> dict[str, list[int]]:
@@ -44,7 +61,7 @@ def run_case_postgres(engine: sa.Engine, rule: Rule, case: dict) -> dict[str, li
         conn.execute(sa.text("drop schema if exists rule_case cascade; create schema rule_case"))
         conn.execute(sa.text("set search_path to rule_case"))
         for name, frame in case_frames(rule, case, year).items():
-            dtypes = {c: sa.Date() for c in frame.columns if c in {col.name for col in return_tables("ssda903", year)[name.removesuffix("_last")].columns if col.type == "date"}}
+            dtypes = {c: sa.Date() for c in frame.columns if c in _date_columns(name, year)}
             frame.to_sql(name, conn, schema="rule_case", index=False, dtype=dtypes)
         run = run_rules(SqlAlchemyRunner(conn, "postgresql"), [rule], year, set(case["tables"]))
         conn.rollback()

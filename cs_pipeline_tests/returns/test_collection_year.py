@@ -63,3 +63,19 @@ def test_a_change_naming_an_unknown_column_is_refused(tmp_path, monkeypatch):
 @pytest.mark.parametrize("as_at,expected", [("2026-03-31", "2025-26"), ("2026-03-30", "2024-25"), ("2027-01-01", "2025-26")])
 def test_latest_year_ended_by(as_at, expected):
     assert str(CollectionYear.latest_ended_by(dt.date.fromisoformat(as_at))) == expected
+
+
+def test_the_dbt_year_codes_are_the_year_specs_codes():
+    """macros/ssda903_codes.sql (what dbt writes) and the year spec (what the loader and rules read) agree."""
+    import re
+
+    text = (PROJECT_ROOT / "dbt_style_sql" / "macros" / "ssda903_codes.sql").read_text()
+    entries = re.findall(r"\{'value': '(\w+)', 'code': '(\w+)', 'first': '([\d-]+)', 'last': (none|'[\d-]+')\}", text)
+    assert entries
+    for year in supported_years("ssda903"):
+        written = {
+            code for _, code, first, last in entries
+            if first <= str(year) and (last == "none" or str(year) <= last.strip("'"))
+        }
+        sex = next(c for c in return_tables("ssda903", year)["header"].columns if c.name == "SEX")
+        assert written and written <= set(sex.codes), (str(year), written, sex.codes)

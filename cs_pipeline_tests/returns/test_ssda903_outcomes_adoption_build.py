@@ -150,14 +150,15 @@ def build_council() -> ReturnsCouncil:
     c.person("C06", "2014-01-01")
     c.period("C06", "2024-01-01", ls="V3")
     # C07: left care 1 May 2025 and came back 20 May 2025 -> not continuous, not OC2; a starter with two previous
-    # permanence records: the later (LP02) counts: P2 by 204, ISO date 2019-03-01 -> 01/03/2019.
+    # permanence records: the later (LP02) counts: P2 by 204, ISO date 2019-03-01 00:00:00.
     c.person("C07", "2011-01-01")
     c.period("C07", "2023-01-01", "2025-05-01", "E13")
     c.period("C07", "2025-05-20")
     c.previous_permanence("C07", "Z1", table_id="LP01")
-    c.previous_permanence("C07", "P2", la="204", date="2019-03-01", table_id="LP02")
+    c.previous_permanence("C07", "P2", la="204", date="2019-03-01 00:00:00", table_id="LP02")
     # ---- PrevPerm ------------------------------------------------------------------------------------------------
-    # C08: P3, day unknown (ZZ/05/2020 -> zz/05/2020). C09: no record -> blanks. C10: P1 without a date -> zz/zz/zzzz.
+    # C08: P3, day unknown (ZZ/05/2020: a partial date, blank as a DATE). C09: no record -> blanks. C10: P1 without
+    # a date -> blank. C12: an impossible date (31/02/2021) -> blank.
     # C11: a short break starting in the year -> left out.
     c.person("C08", "2013-03-03")
     c.period("C08", "2025-07-01")
@@ -167,6 +168,9 @@ def build_council() -> ReturnsCouncil:
     c.person("C10", "2014-05-05")
     c.period("C10", "2025-09-01")
     c.previous_permanence("C10", "P1")
+    c.person("C12", "2014-07-07")
+    c.period("C12", "2025-11-01")
+    c.previous_permanence("C12", "P2", la="205", date="31/02/2021")
     c.person("C11", "2014-06-06")
     c.period("C11", "2025-10-01", "2025-10-03", "E8", ls="V3")
     # ---- OC3 -----------------------------------------------------------------------------------------------------
@@ -306,11 +310,12 @@ def test_placed_for_adoption(url):
 def test_previous_permanence(url):
     assert rows(url, "ssda903_previous_permanence") == [
         ("C03", d("2012-05-01"), None, None, None),
-        ("C04", d("2012-01-01"), "P1", "316", "15/06/2018"),
-        ("C07", d("2011-01-01"), "P2", "204", "01/03/2019"),
-        ("C08", d("2013-03-03"), "P3", "211", "zz/05/2020"),
+        ("C04", d("2012-01-01"), "P1", "316", d("2018-06-15")),
+        ("C07", d("2011-01-01"), "P2", "204", d("2019-03-01")),
+        ("C08", d("2013-03-03"), "P3", "211", None),
         ("C09", d("2013-04-04"), None, None, None),
-        ("C10", d("2014-05-05"), "P1", None, "zz/zz/zzzz"),
+        ("C10", d("2014-05-05"), "P1", None, None),
+        ("C12", d("2014-07-07"), "P2", "205", None),
     ]
 
 

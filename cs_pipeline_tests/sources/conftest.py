@@ -37,7 +37,7 @@ def fixture_rows(table: str, n: int = 3) -> list[dict]:
 
 
 def build_ssd_source(url: str, rows_per_table: int = 3) -> dict[str, int]:
-    """All 37 SSD and extension tables with a few rows each (one table empty); returns table -> row count."""
+    """All 39 SSD and extension tables with a few rows each (one table empty); returns table -> row count."""
     engine = sa.create_engine(url)
     metadata = contract_metadata()
     counts = {}

@@ -32,7 +32,7 @@ def council(tmp_path_factory):
 def test_every_asset_materialises_and_checks_pass(council):
     _, _, _, result = council
     assert result.success
-    assert len(result.get_asset_materialization_events()) == 41  # 37 SSD tables, 3 health files, calendar
+    assert len(result.get_asset_materialization_events()) == 43  # 39 SSD tables (4 extension), 3 health files, calendar
     assert all(e.passed for e in result.get_asset_check_evaluations())
 
 

@@ -1,4 +1,4 @@
-"""raw/ssd_<table>: all 37 tables (35 SSD, 2 extension) copied as text from SQLite and PostgreSQL sources into DuckDB and PostgreSQL."""
+"""raw/ssd_<table>: all 39 tables (35 SSD, 4 extension) copied as text from SQLite and PostgreSQL sources into DuckDB and PostgreSQL."""
 from __future__ import annotations
 
 import dagster as dg
@@ -31,11 +31,11 @@ def pg_source():
 
 def test_every_extract_asset_is_defined_once_in_group_sources():
     keys = {k for a in sources_defs.assets for k in a.keys}
-    assert {ssd_asset_key(t) for t in TABLES} <= keys and len(ssd_assets) == 37
+    assert {ssd_asset_key(t) for t in TABLES} <= keys and len(ssd_assets) == 39
     kinds = ("lac_health_assessments", "immunisations", "dental_checks")
     assert {dg.AssetKey(["raw", f"health_{k}"]) for k in kinds} <= keys
     assert dg.AssetKey(["staging", "dim_calendar"]) in keys
-    assert len(keys) == 41
+    assert len(keys) == 43
     assert {a.group_names_by_key[k] for a in sources_defs.assets for k in a.keys} == {"sources"}
 
 

@@ -43,7 +43,8 @@ def _read_health(path: Path, encoding: str) -> pd.DataFrame:
 def test_35_ssd_and_the_extension_tables_with_exact_columns(tiny_council):
     insp = sa.inspect(_engine(tiny_council))
     expected = ssd_tables()
-    assert extension_tables() == {"ssd_cp_core_groups", "ssd_cla_pep"}
+    assert extension_tables() == {"ssd_cp_core_groups", "ssd_cla_pep", "ssd_cla_dolo",
+                                  "ssd_cla_substance_misuse_offers"}
     assert len(expected) == 35 + len(extension_tables()) and extension_tables() <= set(expected)
     assert set(insp.get_table_names()) == set(expected)
     for table, cols in expected.items():

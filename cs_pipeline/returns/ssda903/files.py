@@ -87,7 +87,7 @@ def _typed_select(table: Table, raw: str) -> str:
                 f"(case when regexp_full_match({q}, '[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{4}}') "
                 f"then try_strptime({q}, '{DATE_FORMAT}')::date end) as {q}"
             )
-            parts.append(f'{q} as "{column.name}_raw"')
+            parts.append(f'upper({q}) as "{column.name}_raw"')
         else:
             parts.append(f"upper({q}) as {q}")
     for name, sql_type in POSTCODE_DERIVED.get(table.name, {}).items():

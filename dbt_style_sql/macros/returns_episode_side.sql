@@ -1,0 +1,47 @@
+{#- Helpers of the SSDA903 episode-side return models (returns/ssda903_header, _episodes, _reviews, _uasc, _missing,
+    _sw_episodes, _dolo). -#}
+
+{#- Pre-hook of a returns model kept per collection year (incremental, unique_key collection_year): deletes the
+    year's rows first, so a rebuild that now finds no rows for the year leaves none behind (delete+insert alone only
+    replaces years present in the new rows). Other years' rows are kept. -#}
+{% macro delete_collection_year_rows() -%}
+    {%- set existing = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
+    {%- if existing is not none and execute -%}
+        delete from {{ this }} where collection_year = '{{ collection_year_bounds()["year"] }}'
+    {%- else -%}
+        select 1 as nothing_to_delete
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Order text by its bytes on every engine (DuckDB's default; PostgreSQL's database collation may be a locale's),
+    so row_id is the same on both. -#}
+{% macro binary_text_order(expr) -%}
+    {%- if target.type == 'postgres' -%}{{ expr }} collate "C"{%- else -%}{{ expr }}{%- endif -%}
+{%- endmacro %}
+
+{#- A UK postcode as DfE's 903 takes it: upper case, one space before the inward code ('E1 6AN'); null when blank
+    or too short/long to be a postcode. -#}
+{% macro postcode_903(expr) -%}
+    case
+        when length(replace(upper(trim({{ expr }})), ' ', '')) between 5 and 7
+        then substr(replace(upper(trim({{ expr }})), ' ', ''), 1, length(replace(upper(trim({{ expr }})), ' ', '')) - 3)
+            || ' ' || substr(replace(upper(trim({{ expr }})), ' ', ''), length(replace(upper(trim({{ expr }})), ' ', '')) - 2)
+    end
+{%- endmacro %}
+
+{#- 903 SEX code of the year's spec (1 male, 2 female) from the SSD's pers_sex (M/F/U), falling back to pers_gender
+    where it holds 1/2. Unknown stays null (DfE has no code for it; rule 232 flags it). -#}
+{% macro sex_903(sex_expr, gender_expr) -%}
+    case
+        when upper(trim({{ sex_expr }})) in ('M', 'MALE', '1') then '1'
+        when upper(trim({{ sex_expr }})) in ('F', 'FEMALE', '2') then '2'
+        when trim({{ gender_expr }}) in ('1', '2') then trim({{ gender_expr }})
+    end
+{%- endmacro %}
+
+{#- A code the return accepts, else null: upper(trim(expr)) when it is in codes (a list). -#}
+{% macro code_in(expr, codes) -%}
+    case when upper(trim({{ expr }})) in (
+        {%- for code in codes %}'{{ code }}'{{ ", " if not loop.last }}{% endfor -%}
+    ) then upper(trim({{ expr }})) end
+{%- endmacro %}
