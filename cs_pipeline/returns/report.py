@@ -43,6 +43,15 @@ def by_child(validation) -> pd.DataFrame:
     ).df()
 
 
+def _cell(value):
+    """A value as a cell: text that Excel would take for a formula (=, +, -, @) is written as text."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
 def _write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
     from openpyxl import Workbook
 
@@ -51,7 +60,7 @@ def _write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
         sheet = book.create_sheet(title)
         sheet.append(list(frame.columns))
         for row in frame.itertuples(index=False, name=None):
-            sheet.append([None if pd.isna(v) else v for v in row])
+            sheet.append([_cell(v) for v in row])
     book.save(path)
 
 

@@ -9,8 +9,8 @@ The SQL reads the return's tables by their file names (``episodes``, ``header``,
 ``episodes_last``, ...), each with a ``row_id`` (0-based row of the file or table) and DfE's columns; date columns
 are DATEs (NULL when blank or unreadable) with the text as given in ``<column>_raw``. It selects
 ``table_name, row_id`` for every row it flags. It is a Jinja template: ``{{ collection_start }}`` and
-``{{ collection_end }}`` are DATE literals of the year, and the helpers below hide the few places where DuckDB's
-and PostgreSQL's SQL differ.
+``{{ collection_end }}`` are DATE literals of the year, ``supplied`` the set of tables given, and the helpers below
+hide the few places where DuckDB's and PostgreSQL's SQL differ.
 """
 from __future__ import annotations
 
@@ -65,7 +65,10 @@ def rules_dir(return_name: str) -> Path:
 
 
 def load_rule(path: Path) -> Rule:
-    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ValueError(f"rule file {path.name} is not valid YAML: {exc}") from None
     unknown = set(spec) - {"code", "message", "affected_fields", "tables", "years", "sql", "cases", "differs_from_public_validator"}
     if unknown:
         raise ValueError(f"{path.name}: unknown keys {', '.join(sorted(unknown))}")
@@ -132,7 +135,7 @@ class _Dialect:
         return f"cast({date} + interval '{int(days)} days' as date)"
 
     def is_integer(self, expr: str) -> str:
-        return self.full_match(expr, r"-?[0-9]+")
+        return self.full_match(expr, r"-?[0-9]{1,18}")  # a longer run of digits would overflow bigint
 
     def to_integer(self, expr: str) -> str:
         return f"(case when {self.is_integer(expr)} then cast({expr} as bigint) end)"
@@ -158,21 +161,27 @@ class _PostgreSQL(_Dialect):
         return f"(cast({end} as date) - cast({start} as date))"
 
     def full_match(self, expr, pattern):
-        return f"({expr} ~ '^(?:{pattern})$')"
+        return f"({expr} ~ '^({pattern})$')"  # not (?:...): SQLAlchemy's text() would read ':x' as a parameter
 
 
 DIALECTS = {"duckdb": _DuckDB(), "postgresql": _PostgreSQL()}
 _JINJA = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
 
 
-def render(rule: Rule, dialect: str, year: CollectionYear) -> str:
+def render(rule: Rule, dialect: str, year: CollectionYear, supplied: frozenset[str] = frozenset()) -> str:
+    """The rule's SQL for an engine and year; ``supplied`` (the tables given) lets a rule read a table only when it
+    is there (``{% if 'episodes_last' in supplied %}``), as DfE's checks use last year's data when it is uploaded."""
     d = DIALECTS[dialect]
     helpers = {
         name: getattr(d, name)
         for name in ("days_between", "full_match", "add_years", "add_months", "add_days", "is_integer", "to_integer")
     }
     return _JINJA.from_string(rule.sql).render(
-        collection_start=d.date_literal(year.start), collection_end=d.date_literal(year.end), dialect=d.name, **helpers
+        collection_start=d.date_literal(year.start),
+        collection_end=d.date_literal(year.end),
+        dialect=d.name,
+        supplied=frozenset(supplied),
+        **helpers,
     )
 
 
@@ -200,6 +209,14 @@ class RuleRun:
 
 
 FLAG_TABLE = "dfe_rule_flags"
+# tables rules read but never flag: they have no child (Ofsted's provider lists, the council's own code)
+REFERENCE_TABLES = frozenset({"provider_info", "local_authority"})
+
+
+def failure_text(exc: Exception) -> str:
+    """A rule's error for logs and reports: engines quote the offending value, which may be a child's data."""
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: " + re.sub(r"'[^']*'", "'...'", first)[:300]
 
 
 def run_rules(runner: SqlRunner, rules: list[Rule], year: CollectionYear, supplied: set[str]) -> RuleRun:
@@ -214,17 +231,17 @@ def run_rules(runner: SqlRunner, rules: list[Rule], year: CollectionYear, suppli
             run.skipped[rule.code] = f"needs {', '.join(absent)}"
             continue
         started = time.perf_counter()
-        sql = render(rule, runner.dialect, year)
+        sql = render(rule, runner.dialect, year, frozenset(supplied))
         try:
             runner.run_isolated(
                 f"insert into {FLAG_TABLE} select distinct '{rule.code}', f.table_name, f.row_id from ({sql}) f"
             )
         except Exception as exc:  # a broken rule must not stop the others; it is reported as failed
-            run.failed[rule.code] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+            run.failed[rule.code] = failure_text(exc)
             continue
         run.ran.append(rule.code)
         run.seconds[rule.code] = time.perf_counter() - started
-    flagged_tables = sorted(supplied)
+    flagged_tables = sorted(t for t in supplied if t not in REFERENCE_TABLES)
     children = " union all ".join(
         f"select '{t}' as table_name, row_id, cast(\"CHILD\" as varchar) as child_id from {t}" for t in flagged_tables
     )

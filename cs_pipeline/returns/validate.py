@@ -1,11 +1,13 @@
 """Check a return built elsewhere with DfE's rules.
 
     python -m cs_pipeline.returns.validate ssda903 --collection-year 2025-26 FOLDER
-        [--previous-year FOLDER] [--flags-csv PATH] [--report-dir DIR] [--list-rules]
+        [--previous-year FOLDER] [--ofsted-providers XLSX [XLSX]] [--flags-csv PATH] [--report-dir DIR]
+        [--list-rules]
 
 Loads DfE's 903 CSVs from FOLDER (tables recognised by their columns), runs every rule of the year whose tables
 were supplied, prints a summary (counts and ids only), and writes the flags and the report if asked.
-Exit status: 0 when no rule flagged anything, 1 when some did, 2 when the files could not be read.
+Exit status: 0 when no rule flagged anything, 1 when some did, 2 when the files could not be read, 3 when a rule
+failed to run (the summary names it).
 """
 from __future__ import annotations
 
@@ -18,9 +20,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from cs_pipeline.returns.collection_year import CollectionYear, return_tables
+from cs_pipeline.returns.collection_year import CollectionYear, return_tables, supported_years
 from cs_pipeline.returns.rules import RuleRun, rules_for_year, run_rules
 from cs_pipeline.returns.ssda903.files import DuckDBRunner, LoadedReturn, ReturnFileError, load_folder
+from cs_pipeline.returns.ssda903.providers import load_provider_lists
 
 
 @dataclass
@@ -31,8 +34,20 @@ class Validation:
     seconds: float
 
 
+def spec_year_before(year: CollectionYear) -> CollectionYear:
+    """The specification last year's files are read with: that year's, or the earliest we hold (2022-23 files
+    are read as 2023-24's, whose tables are the same)."""
+    before = CollectionYear(year.start_year - 1)
+    years = supported_years("ssda903")
+    return before if before in years else years[0]
+
+
 def validate_ssda903_folder(
-    folder: Path, year: CollectionYear, previous_year: Path | None = None, threads: int | None = None
+    folder: Path,
+    year: CollectionYear,
+    previous_year: Path | None = None,
+    threads: int | None = None,
+    ofsted_providers: list[Path] | None = None,
 ) -> Validation:
     started = time.perf_counter()
     con = duckdb.connect()
@@ -40,7 +55,10 @@ def validate_ssda903_folder(
         con.execute(f"set threads = {int(threads)}")
     loaded = load_folder(con, folder, year)
     if previous_year:
-        load_folder(con, previous_year, CollectionYear(year.start_year - 1), suffix="_last", loaded=loaded)
+        load_folder(con, previous_year, spec_year_before(year), suffix="_last", loaded=loaded)
+    if ofsted_providers:
+        loaded.rows["provider_info"] = load_provider_lists(con, ofsted_providers)
+        loaded.tables["provider_info"] = ", ".join(p.name for p in ofsted_providers)
     run = run_rules(DuckDBRunner(con), rules_for_year("ssda903", year), year, set(loaded.tables))
     con.close()
     return Validation(year, loaded, run, time.perf_counter() - started)
@@ -86,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder", type=Path, nargs="?")
     parser.add_argument("--collection-year", required=True)
     parser.add_argument("--previous-year", type=Path, help="folder of the previous year's 903 CSVs")
+    parser.add_argument(
+        "--ofsted-providers", type=Path, nargs="+", action="extend",
+        help="Ofsted's children's homes and social care providers lists (XLSX), or one combined list",
+    )
     parser.add_argument("--flags-csv", type=Path)
     parser.add_argument("--report-dir", type=Path, help="write the XLSX and HTML report here")
     parser.add_argument("--list-rules", action="store_true", help="print the rule codes of the year and stop")
@@ -102,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.folder is None:
         parser.error("FOLDER is required unless --list-rules")
     try:
-        validation = validate_ssda903_folder(args.folder, year, args.previous_year)
+        validation = validate_ssda903_folder(args.folder, year, args.previous_year, ofsted_providers=args.ofsted_providers)
     except (ReturnFileError, FileNotFoundError, NotADirectoryError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -115,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
 
         for path in write_report(validation, args.report_dir):
             print(f"report: {path}")
+    if validation.run.failed:
+        return 3
     return 1 if len(validation.run.flags) else 0
 
 

@@ -37,6 +37,10 @@ def _date_columns(name: str, year: CollectionYear) -> set[str]:
     return {col.name for col in return_tables("ssda903", year)[name.removesuffix("_last")].columns if col.type == "date"}
 
 
+def _column_types(name: str, year: CollectionYear) -> dict[str, str]:
+    return {"row_id": "bigint", "PL_DISTANCE": "double", **{c: "date" for c in _date_columns(name, year)}}
+
+
 def flagged(run) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
     for table, row in zip(run.flags["table_name"], run.flags["row_id"]):
@@ -49,7 +53,10 @@ def run_case_duckdb(rule: Rule, case: dict) -> dict[str, list[int]]:
     con = duckdb.connect()
     for name, frame in case_frames(rule, case, year).items():
         con.register(f"{name}_frame", frame)
-        con.execute(f"create table {name} as select * from {name}_frame")
+        # typed as the file loader types them, so an all-blank date column is still a DATE
+        types = _column_types(name, year)
+        cols = ", ".join(f'cast("{c}" as {types.get(c, "varchar")}) as "{c}"' for c in frame.columns)
+        con.execute(f"create table {name} as select {cols} from {name}_frame")
     run = run_rules(DuckDBRunner(con), [rule], year, set(case["tables"]))
     assert not run.failed, run.failed
     return flagged(run)

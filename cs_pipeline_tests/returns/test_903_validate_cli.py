@@ -100,3 +100,35 @@ def test_dates_are_read_as_strictly_as_dfes_tools(tmp_path, capsys):
     (tmp_path / "header.csv").write_text(HEADER + rows, encoding="utf-8")
     main(["ssda903", "--collection-year", "2025-26", str(tmp_path)])
     assert "unreadable values: 2 (first: header.csv: row 0, column DOB" in capsys.readouterr().out
+
+
+def test_a_malformed_csv_is_refused_not_shifted(tmp_path):
+    """An unterminated quote or a row with an extra field would swallow or shift values: refused, naming the file."""
+    (tmp_path / "header.csv").write_text(HEADER + '1,1,"01/01/2015,WBRI,,,\n2,1,01/01/2015,WBRI,,,\n', encoding="utf-8")
+    proc = cli("ssda903", "--collection-year", "2025-26", tmp_path)
+    assert proc.returncode == 2 and "header.csv: not a well-formed CSV of header" in proc.stderr
+    (tmp_path / "header.csv").write_text(HEADER + "2000,1,01/01/2015,WB,RI,,,\n", encoding="utf-8")
+    proc = cli("ssda903", "--collection-year", "2025-26", tmp_path)
+    assert proc.returncode == 2 and "header.csv: not a well-formed CSV of header" in proc.stderr
+    assert "01/01/2015" not in proc.stderr
+
+
+def test_a_file_without_its_header_row_is_refused_without_echoing_values(tmp_path):
+    (tmp_path / "header.csv").write_text("123456,2,14/03/2012,WBRI,A123456789012,,\n", encoding="utf-8")
+    proc = cli("ssda903", "--collection-year", "2025-26", tmp_path)
+    assert proc.returncode == 2 and "header.csv: no 903 header row" in proc.stderr
+    assert "14/03/2012" not in proc.stderr and "A123456789012" not in proc.stderr
+
+
+def test_previous_year_files_of_2022_23_are_read(tmp_path):
+    (tmp_path / "now").mkdir(), (tmp_path / "before").mkdir()
+    (tmp_path / "now" / "header.csv").write_text(HEADER, encoding="utf-8")
+    (tmp_path / "before" / "header.csv").write_text(HEADER, encoding="utf-8")
+    code = main(["ssda903", "--collection-year", "2023-24", str(tmp_path / "now"), "--previous-year", str(tmp_path / "before")])
+    assert code == 0
+
+
+def test_a_child_id_is_never_a_formula_in_the_report(tmp_path):
+    from cs_pipeline.returns.report import _cell
+
+    assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _cell("-1") == "'-1" and _cell("123") == "123"

@@ -77,12 +77,27 @@ def test_rules_on_the_warehouse_flag_what_they_flag_on_the_files(tmp_path, folde
     runs = wh.query_frame("select status, count(*) as n from returns.dfe_rule_runs group by status")
     assert dict(zip(runs["status"], runs["n"]))["ran"] == len(run.ran)
 
-    # another year's results are kept when a year is re-validated
+    # with 2024-25 built too, DfE's year-on-year rules run on the warehouse, as on files given --previous-year;
+    # re-validating a year keeps the other year's results
     load_as_return_tables(wh, folder, CollectionYear.parse("2024-25"))
     validate_in_warehouse(wh, CollectionYear.parse("2024-25"))
-    validate_in_warehouse(wh, YEAR)
-    assert _warehouse_flags(wh, YEAR) == file_flags
+    run, _ = validate_in_warehouse(wh, YEAR)
+    assert "episodes_last" not in {r for r in run.skipped.values()}
+    with_last = validate_ssda903_folder(folder, YEAR, previous_year=folder).run.flags
+    assert _warehouse_flags(wh, YEAR) == set(
+        zip(with_last["rule_code"], with_last["table_name"], with_last["row_id"].astype(int), with_last["child_id"])
+    )
     assert wh.scalar("select count(*) from returns.dfe_rule_results where collection_year = '2024-25'") > 0
+
+
+def test_a_year_not_built_is_refused(tmp_path, folder):
+    wh = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    load_as_return_tables(wh, folder, YEAR)
+    for call in (lambda: validate_in_warehouse(wh, CollectionYear.parse("2023-24")),
+                 lambda: write_upload_files(wh, CollectionYear.parse("2023-24"), tmp_path / "out")):
+        with pytest.raises(ValueError, match="SSDA903 2023-24 has not been built"):
+            call()
+    assert not (tmp_path / "out" / "returns" / "ssda903" / "2023-24").exists()
 
 
 def test_upload_files_are_dfe_csvs_stable_and_read_back_the_same(tmp_path, folder, file_flags):
@@ -115,3 +130,4 @@ def test_a_failed_write_leaves_the_previous_files(tmp_path, folder, monkeypatch)
         write_upload_files(wh, YEAR, out)
     assert {p.name: p.read_bytes() for p in year_dir.iterdir()} == before
     assert [p.name for p in year_dir.parent.iterdir()] == ["2025-26"]
+    assert oct(year_dir.stat().st_mode & 0o777) != oct(0o700)  # readable beyond the pipeline's user, as the umask says

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from cs_pipeline.returns.rules import failure_text
 from cs_pipeline.returns.collection_year import CollectionYear, Table, return_tables, supported_years
 
 DATE_FORMAT = "%d/%m/%Y"
@@ -68,6 +69,9 @@ def recognise(path: Path, tables: dict[str, Table]) -> Table:
     for table in tables.values():
         if set(columns) == set(table.column_names):
             return table
+    known = {c for t in tables.values() for c in t.column_names}
+    if not set(columns) & known:  # the first line is data: say so without echoing a child's values
+        raise ReturnFileError(f"{path}: no 903 header row (the first line names none of DfE's columns)")
     closest = max(tables.values(), key=lambda t: len(set(columns) & set(t.column_names)))
     missing = sorted(set(closest.column_names) - set(columns))
     unknown = sorted(set(columns) - set(closest.column_names))
@@ -95,13 +99,11 @@ def _typed_select(table: Table, raw: str) -> str:
     return f"select {', '.join(parts)} from {raw}"
 
 
-def add_header_uasc(con: duckdb.DuckDBPyConnection, loaded: "LoadedReturn") -> None:
+def add_header_uasc(con: duckdb.DuckDBPyConnection, loaded: "LoadedReturn", suffix: str) -> None:
     """Header gains UASC ('1' when the child has a UASC row, else '0') when both tables were supplied, as DfE's
     XML return carries it and the public validator derives it for CSVs; without UASC it stays NULL."""
-    for suffix in ("", "_last"):
-        header, uasc = f"header{suffix}", f"uasc{suffix}"
-        if header not in loaded.tables:
-            continue
+    header, uasc = f"header{suffix}", f"uasc{suffix}"
+    if header in loaded.tables:
         if uasc in loaded.tables:
             value = f'(case when "CHILD" in (select "CHILD" from {uasc} where "CHILD" is not null) then \'1\' else \'0\' end)'
         else:
@@ -112,11 +114,27 @@ def add_header_uasc(con: duckdb.DuckDBPyConnection, loaded: "LoadedReturn") -> N
 def load_file(con: duckdb.DuckDBPyConnection, path: Path, table: Table, as_name: str, loaded: LoadedReturn) -> None:
     raw = f"raw_{as_name}"
     columns = {c: "VARCHAR" for c in _header(path)}
-    con.execute(
-        f"create or replace table {raw} as select * from read_csv(?, header = true, columns = {columns!r}, "
-        "quote = '\"', escape = '\"', null_padding = true, strict_mode = false)",
-        [str(path)],
-    )
+    try:  # strict: an unterminated quote or a row with too many fields is refused, never shifted or swallowed
+        con.execute(
+            f"create or replace table {raw} as select * from read_csv(?, header = true, columns = {columns!r}, "
+            "quote = '\"', escape = '\"', strict_mode = true, auto_detect = false)",
+            [str(path)],
+        )
+    except duckdb.Error as exc:
+        raise ReturnFileError(f"{path}: not a well-formed CSV of {table.name} ({failure_text(exc)})") from None
+    # DuckDB drops a row's extra fields silently: a stray comma would shift values into the next columns. Rows
+    # without quotes (nearly all) must hold exactly one comma fewer than the columns.
+    shifted = con.execute(
+        "select n from (select row_number() over () - 1 as n, line from read_csv(?, header = true, "
+        "columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '', auto_detect = false)) "
+        "where strpos(line, '\"') = 0 and length(line) - length(replace(line, ',', '')) <> ? limit 1",
+        [str(path), len(columns) - 1],
+    ).fetchall()
+    if shifted:
+        raise ReturnFileError(
+            f"{path}: not a well-formed CSV of {table.name} (row {shifted[0][0]} has a different number of fields "
+            f"from the header's {len(columns)})"
+        )
     con.execute(f"create or replace table {as_name} as {_typed_select(table, raw)}")
     for column in table.date_columns():
         bad = con.execute(
@@ -152,7 +170,7 @@ def load_folder(
             raise ReturnFileError(f"{path}: a second {table.name} table (the first was {seen[table.name].name})")
         seen[table.name] = path
         load_file(con, path, table, table.name + suffix, loaded)
-    add_header_uasc(con, loaded)
+    add_header_uasc(con, loaded, suffix)
     return loaded
 
 

@@ -120,10 +120,22 @@ def rule_runs_frame(run: RuleRun, year: CollectionYear) -> pd.DataFrame:
     return frame.astype({"flags": "int64", "seconds": "float64"})
 
 
+def require_built(warehouse: Warehouse, year: CollectionYear) -> None:
+    """A year whose header has no rows was not built (every child looked after is in it): refuse to validate or
+    publish it, rather than report it clean or replace good files with empty ones."""
+    header = model_name("header")
+    built = warehouse.table_exists("returns", header) and warehouse.scalar(
+        f"select count(*) from returns.{header} where collection_year = :y", y=str(year)
+    )
+    if not built:
+        raise ValueError(f"SSDA903 {year} has not been built: returns.{header} has no rows for it")
+
+
 def validate_in_warehouse(warehouse: Warehouse, year: CollectionYear) -> tuple[RuleRun, list[Rule]]:
     """Run the year's rules on the built return and replace that year's rows of returns.dfe_rule_results and
     returns.dfe_rule_runs, in one transaction: a failure leaves the previous results as they were."""
     rules = rules_for_year(RETURN_NAME, year)
+    require_built(warehouse, year)
     with warehouse.engine.connect() as conn:
         supplied = create_year_views(warehouse, conn, year)
         conn.commit()
@@ -160,7 +172,11 @@ def write_upload_files(warehouse: Warehouse, year: CollectionYear, output_dir: P
     beside the old one and swapped in, so a failure leaves the previous files intact. Returns rows per file."""
     target = Path(output_dir) / "returns" / RETURN_NAME / str(year)
     target.parent.mkdir(parents=True, exist_ok=True)
+    require_built(warehouse, year)
     staging = Path(tempfile.mkdtemp(prefix=f".{year}.", dir=target.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it 0700: the published folder gets the usual permissions
     written: dict[str, int] = {}
     try:
         for table in return_tables(RETURN_NAME, year).values():
