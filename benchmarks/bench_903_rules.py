@@ -107,9 +107,18 @@ def public_validator_python(work: Path) -> Path:
     return python
 
 
-def timed(cmd: list[str], env: dict | None = None, timeout: int = 3600) -> dict:
+def timed(cmd: list[str], env: dict | None = None, timeout: int = 3600, memory_gb: float | None = None) -> dict:
+    """Run one side in its own process; with memory_gb, its address space is capped so a runaway report fails
+    alone (MemoryError) instead of taking the machine down."""
+    def cap():
+        if memory_gb:
+            import resource
+
+            limit = int(memory_gb * 1024**3)
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
     started = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout, preexec_fn=cap)
     wall = time.perf_counter() - started
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
@@ -125,6 +134,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=ROOT / "data" / "bench_903")
     parser.add_argument("--skip-public", action="store_true", help="time cs_pipeline only")
     parser.add_argument("--skip-public-report", action="store_true", help="skip the public validator's report")
+    parser.add_argument("--public-memory-gb", type=float, default=12,
+                        help="address-space cap for the public validator's runs (its report exhausted 24 GB here)")
     args = parser.parse_args()
 
     folder = args.work / f"fake903_x{args.copies}"
@@ -141,9 +152,12 @@ def main() -> None:
     }
     if not args.skip_public:
         python = public_validator_python(args.work)
-        results["csc-validator-be-903 rules"] = timed([str(python), "-c", THEIRS, str(folder), "0"])
+        cap = args.public_memory_gb
+        results["csc-validator-be-903 rules"] = timed([str(python), "-c", THEIRS, str(folder), "0"], memory_gb=cap)
         if not args.skip_public_report:
-            results["csc-validator-be-903 rules + report"] = timed([str(python), "-c", THEIRS, str(folder), "1"])
+            results["csc-validator-be-903 rules + report"] = timed(
+                [str(python), "-c", THEIRS, str(folder), "1"], memory_gb=cap
+            )
 
     print(f"{'run':38} {'wall s':>8} {'rules s':>8} {'peak MB':>8} {'rows/s':>10}  notes")
     for name, r in results.items():
