@@ -46,7 +46,10 @@ from a stream of its own, like the other extension tables.
 of the substance misuse problems without an intervention received (SUBSTANCE_OFFERED); ``ssd_cla_health`` also holds
 'Health Surveillance Check' rows for children who entered care under 5: the development reviews at 6-8 weeks,
 9-12 months and 2-2.5 years held while in care, 88% of them (DEVELOPMENT_*). Both draw from a stream of their own
-(spawn key 2), so every other row of a seed is as it was.
+(spawn key 2), so every other row of a seed is as it was. Adopters' sex, legal status and number
+(ssd_permanence) agree with each other as DfE's AD1 rules want (the sex from the main stream, the status from the
+returns' stream), and the adopted-by-carer flag follows the last placement where it is an adoption placement (A3/A5
+with the current foster carers, A4/A6 not).
 
 Nothing is dated after the as-at date except injected defects (a deadline column of a meeting held early, such as
 ``clar_cla_review_due_date``, may fall shortly after it); health files hold no date after their delivery date.

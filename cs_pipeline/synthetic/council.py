@@ -73,7 +73,10 @@ SUBSTANCE_OFFERED = 0.7      # an intervention offered where none was received (
 DEVELOPMENT_REVIEW_DAYS = ((42, 56), (270, 365), (730, 900))   # age in days of the development reviews
 DEVELOPMENT_CHECK_DONE = 0.88  # share of those reviews held (and recorded) while the child is in care
 # deprivation of liberty orders (ssd_cla_dolo, extension table; SSDA903 DoLO from 2026-27): no national statistic
-DOLO_PLACEMENTS = ("K2", "R1", "S1", "Z1")   # children's homes and other settings where courts authorise a DoLO
+DOLO_PLACEMENTS = ("K2", "R1", "S1", "Z11")
+# SSDA903 placements with no Ofsted URN (rules 218, 222), and those other public provision (PR3) cannot provide (529)
+URN_NOT_RECORDED = ("P1", "P3", "R1", "R2", "R5", "T0", "T1", "T2", "T3", "T4", "Z11", "Z12", "Z13", "Z14")
+PR3_NOT_ALLOWED = ("P1", "A3", "A4", "A5", "A6", "K1", "K2", "U1", "U2", "U3", "U4", "U5", "U6")   # children's homes and other settings where courts authorise a DoLO
 DOLO_MIN_AGE = 10            # age at the order's start
 DOLO_CHANCE = 0.15           # per such placement of a child of that age
 DOLO_DAYS = (30, 420)        # length of an order
@@ -117,12 +120,12 @@ TEMPORARY_DAYS = {"T1": (1, 20), "T2": (3, 14), "T3": (3, 21), "T4": (1, 7), "T0
 
 PLACEMENT_MIX = {
     "under5": Chooser({"U6": 64, "U3": 15, "U4": 3, "U1": 2, "P1": 9, "R3": 4, "U5": 2}),
-    "5to10": Chooser({"U6": 53, "U3": 13, "U4": 8, "U1": 5, "K2": 11, "P1": 8, "S1": 1, "Z1": 1}),
+    "5to10": Chooser({"U6": 53, "U3": 13, "U4": 8, "U1": 5, "K2": 11, "P1": 8, "S1": 1, "Z11": 1}),
     "11to15": Chooser({"U6": 34, "U3": 9, "U4": 9, "U1": 4, "K2": 33, "K1": 1, "P1": 3, "S1": 2, "R1": 1,
-                       "R2": 1, "Z1": 1}),
-    "16plus": Chooser({"U6": 17, "U3": 6, "U4": 6, "U1": 3, "H5": 38, "K2": 22, "P1": 3, "R1": 1, "R5": 1,
-                       "Z1": 3}),
-    "uasc16": Chooser({"H5": 72, "U6": 22, "K2": 5, "U3": 1}),
+                       "R2": 1, "Z11": 1}),
+    "16plus": Chooser({"U6": 17, "U3": 6, "U4": 6, "U1": 3, "K3": 38, "K2": 22, "P1": 3, "R1": 1, "R5": 1,
+                       "Z11": 3}),
+    "uasc16": Chooser({"K3": 72, "U6": 22, "K2": 5, "U3": 1}),
     "uasc": Chooser({"U6": 82, "K2": 12, "U3": 6}),
 }
 
@@ -249,6 +252,15 @@ class CouncilUnit:
         # deprivation of liberty orders draw from a stream of their own too, so adding them changed no other table
         dolo = np.random.SeedSequence(seed_seq.entropy, spawn_key=(*seed_seq.spawn_key, 7))
         self.rd = FastRandom(int(dolo.generate_state(1, np.uint64)[0]))
+        # Ofsted URNs of the placements that had none (fostering services, adoption agencies, family centres) and
+        # the seeded SSDA903 defects draw from streams of their own too
+        urns = np.random.SeedSequence(seed_seq.entropy, spawn_key=(*seed_seq.spawn_key, 8))
+        self.ru = FastRandom(int(urns.generate_state(1, np.uint64)[0]))
+        self.own_fostering_urn = f"SC{self.ru.randrange(10**5, 10**6)}"
+        self.adoption_agency_urn = f"SC{self.ru.randrange(10**5, 10**6)}"
+        self.agency_urns = [f"SC{self.ru.randrange(10**5, 10**6)}" for _ in range(12)]
+        seeded = np.random.SeedSequence(seed_seq.entropy, spawn_key=(*seed_seq.spawn_key, 9))
+        self.r903 = FastRandom(int(seeded.generate_state(1, np.uint64)[0]))
 
     # ---- small helpers ---------------------------------------------------------------------------------
     def nid(self, kind: str) -> str:
@@ -852,7 +864,7 @@ class CouncilUnit:
         if ctype in ("court", "adoption"):
             if route == "emergency" and r.random() < 0.6:
                 legal.append((t, "L1" if r.random() < 0.6 else "L2"))
-                t += r.randint(1, 8)
+                t += min(r.randint(1, 8), 3 if legal[-1][1] == "L1" else 8)
             elif ctype == "court" and r.random() < 0.2:
                 legal.append((t, "V2"))
                 t += r.randint(20, 120)
@@ -906,7 +918,8 @@ class CouncilUnit:
                 end = eighteen
         elif ctype == "remand":
             legal.append((t, "J1" if r.random() < 0.85 else "J2"))
-            end = e + r.randint(15, 150)
+            stay = r.randint(15, 150)
+            end = e + (stay if legal[-1][1] == "J1" else 1 + stay % 3)
             reason = "E14" if r.random() < 0.8 else "E9"
         if end is None or end >= eighteen:
             end = eighteen
@@ -1055,12 +1068,13 @@ class CouncilUnit:
             if mark == "return":        # back with the same carers, at the same address
                 urn, distance, provider, pc = where[-2]
             else:
-                far = ptype in ("K2", "K1", "R1", "S1", "H5", "R5", "Z1") or r.random() < 0.25
+                far = ptype in ("K2", "K1", "R1", "S1", "K3", "R5", "Z11") or r.random() < 0.25
                 provider = "PR0" if ptype == "P1" else ("PR1" if ptype in codes.FOSTER and r.random() < 0.6 else
                                                          ("PR4" if r.random() < 0.8 else r.choice(("PR2", "PR5", "PR3"))))
-                urn = f"SC{r.randrange(10**5, 10**6)}" if ptype in ("K1", "K2", "R1", "H5", "S1") else None
+                urn = f"SC{r.randrange(10**5, 10**6)}" if ptype in ("K1", "K2", "R1", "K3", "S1") else None
                 distance = round(r.uniform(20, 160) if far else r.uniform(0.3, 12), 1)
                 pc = postcode(r, AWAY_OUTWARDS if far else HOME_OUTWARDS)
+                ptype, provider, urn = self.placement_as_recorded(ptype, provider, urn, per, d)
             where.append((urn, distance, provider, pc))
             self.add("ssd_cla_placement", clap_cla_placement_id=pid, clap_cla_placement_start_date=self.D(d),
                      clap_cla_placement_type=ptype, clap_cla_placement_urn=urn,
@@ -1073,8 +1087,9 @@ class CouncilUnit:
         changes: dict[int, list] = {}
         for d, code in per.legal:
             changes.setdefault(d, [None, None])[0] = code
-        for d, pid, ptype, same, _mark in place_ids:
-            changes.setdefault(d, [None, None])[1] = (pid, same)
+        for d, pid, ptype, same, mark in place_ids:
+            # back from a temporary placement to the usual carers: a new placement (RNE P), DfE rule 383
+            changes.setdefault(d, [None, None])[1] = (pid, same and mark != "return")
         cur_place = None
         days = sorted(x for x in changes if x <= self.as_at)
         reviews = self.cla_reviews(per) if per.ctype != "short_break" else []
@@ -1127,6 +1142,33 @@ class CouncilUnit:
                      lapp_previous_permanence_option=opt,
                      lapp_previous_permanence_la=r.choice(("211", "204", "205", "316", "317")) if opt != "Z1" else None)
         self.involve(p, per.referral_id, "cla", per.start, per.end, "Allocated Social Worker", "TSPROC")
+
+    def placement_as_recorded(self, ptype: str, provider: str, urn: str | None, per: Period,
+                              d: int) -> tuple[str, str, str | None]:
+        """The placement type, provider and Ofsted URN as DfE's rules allow them (the main stream's draws are made
+        before this, so every other row of a seed is as it was; new URNs come from a stream of their own).
+
+        A child accommodated under section 20 (V2) is never placed with parents (rule 378): placed with relatives
+        or friends instead (U3, the council's own provision). Other public provision (PR3) provides no foster,
+        adoption, parent or children's home placement (529): a voluntary provider (PR5) does. A residential care
+        home (R1) has no Ofsted URN (222); every placement type but P1, P3, R1, R2, R5, T0-T4 and Z11-Z14 has one
+        (218): the fostering service's (the council's own for PR1, an agency's otherwise), the adoption agency's,
+        the family centre's."""
+        if ptype == "P1" and next((c for s, c in reversed(per.legal) if s <= d), None) == "V2":
+            ptype, provider = "U3", "PR1"
+        if provider == "PR3" and ptype in PR3_NOT_ALLOWED:
+            provider = "PR5"
+        if ptype in URN_NOT_RECORDED:
+            return ptype, provider, None
+        if urn is None:
+            ru = self.ru
+            if ptype in codes.FOSTER:
+                urn = self.own_fostering_urn if provider == "PR1" else ru.choice(self.agency_urns)
+            elif ptype in codes.ADOPTION_PLACEMENTS:
+                urn = self.adoption_agency_urn if provider in ("PR1", "PR2") else ru.choice(self.agency_urns)
+            else:
+                urn = f"SC{ru.randrange(10**5, 10**6)}"
+        return ptype, provider, urn
 
     def cla_reviews(self, per: Period) -> list[tuple[int, int, bool]]:
         """(due, held, cancelled): 1st within 20 working days, then 3 months, then 6-monthly."""
@@ -1433,7 +1475,7 @@ class CouncilUnit:
                 kind, po, matched, placed = perm
                 kw.update(perm_adm_decision_date=self.D(adm), perm_placement_order_date=self.D(self.clip(po)),
                           perm_matched_date=self.D(self.clip(matched)), perm_placed_for_adoption_date=self.D(self.clip(placed)),
-                          perm_adopted_by_carer_flag=self.flag(r.random() < 0.15),
+                          perm_adopted_by_carer_flag=self.flag(self.adopted_by_carer(per, r.random() < 0.15)),
                           perm_part_of_sibling_group=self.flag(r.random() < 0.3),
                           perm_siblings_placed_together=r.randint(0, 2), perm_siblings_placed_apart=r.randint(0, 1),
                           perm_placement_provider_urn=f"SC{r.randrange(10**5, 10**6)}",
@@ -1444,8 +1486,8 @@ class CouncilUnit:
                               perm_decision_reversed_reason=r.choice(("RD1", "RD2", "RD3", "RD4")) if rev else None)
                 elif self.clip(per.end):
                     kw.update(perm_permanence_order_date=self.D(per.end), perm_permanence_order_type="Adoption",
-                              perm_adopter_sex=r.choice(codes.ADOPTER_SEX), perm_adopter_legal_status=r.choice(codes.ADOPTER_LS),
-                              perm_number_of_adopters=r.choice(("1", "2", "2")))
+                              **self.adopters(r.choice(codes.ADOPTER_SEX), r.choice(codes.ADOPTER_LS),
+                                              r.choice(("1", "2", "2"))))
             elif self.clip(per.end):
                 kw.update(perm_permanence_order_date=self.D(per.end),
                           perm_permanence_order_type="Special Guardianship Order" if per.end_reason != "E41"
@@ -1455,6 +1497,22 @@ class CouncilUnit:
             if kw:
                 self.add("ssd_permanence", **kw)
         self.care_leaver(per)
+
+    def adopted_by_carer(self, per: Period, drawn: bool) -> bool:
+        """Adopted by the current foster carer(s) (SSDA903 AD1 FOSTER_CARE) as the last placement says where it is an
+        adoption placement (A3/A5: with the current foster carer; A4/A6: not; validator rule 335), else as drawn."""
+        last = per.placements[-1][1] if per.placements else None
+        return last in ("A3", "A5") if last in codes.ADOPTION_PLACEMENTS else drawn
+
+    def adopters(self, sex: str, _drawn_ls: str, _drawn_number: str) -> dict:
+        """The adopters' sex, legal status and number, consistent with each other as DfE's AD1 rules want (511-524):
+        a single adopter (M1, F1) is one adopter, L0; a male/female couple L11 or L3; a same-sex couple L12, L2 or L4.
+        The sex is the one drawn from the main stream; the legal status and number drawn there too are not used (the
+        draws stay, so every later row of the seed is as it was) and the status comes from the returns' stream."""
+        if sex in ("M1", "F1"):
+            return dict(perm_adopter_sex=sex, perm_adopter_legal_status="L0", perm_number_of_adopters="1")
+        status = self.rr.choice(("L11", "L3") if sex == "MF" else ("L12", "L2", "L4"))
+        return dict(perm_adopter_sex=sex, perm_adopter_legal_status=status, perm_number_of_adopters="2")
 
     def substance_offer(self, p: Person, sid: str, d: int) -> None:
         """An intervention offered for a substance misuse problem the child did not receive one for
@@ -1598,7 +1656,8 @@ class CouncilUnit:
                     self.add("ssd_linked_identifiers", link_table_id=self.nid("link"), link_person_id=p.pid,
                              link_identifier_type="NHS Number", link_identifier_value=p.nhs,
                              link_valid_from_date=D(max(p.dob, self.window_start - 400)), link_valid_to_date=None)
-                if p.upn and r.random() < 0.85:
+                # a looked-after child's UPN is always known (the virtual school has it; DfE rule 442)
+                if p.upn and (r.random() < 0.85 or p.cla):
                     self.add("ssd_linked_identifiers", link_table_id=self.nid("link"), link_person_id=p.pid,
                              link_identifier_type="Unique Pupil Number", link_identifier_value=p.upn,
                              link_valid_from_date=D(p.birthday(4)), link_valid_to_date=None)

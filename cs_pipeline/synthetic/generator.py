@@ -15,11 +15,14 @@ from .council import CouncilUnit
 from .defects import RULE_BREAK_RATE, SSD_RATES, inject_ssd
 from .health import FILE_RATES, HEALTH_RATES, DeliveryPlan, HealthDeliveries
 from .ssd_writer import SsdWriter
+from .ssda903_defects import inject_903
 from .workdays import WorkCalendar
 
 GENERATOR_VERSION = "1.0"
 DEFAULT_AS_AT = dt.date(2026, 9, 30)
 DEFECT_COLUMNS = ["defect_id", "defect_type", "location", "row_key", "column", "detail"]
+# deliberate SSDA903 defects (ssda903_defects.py): the DfE rule that must report each, per child
+SSDA903_DEFECT_COLUMNS = ["person_id", "rule_code", "description"]
 
 
 @dataclass
@@ -76,6 +79,7 @@ class UnitResult:
     flag_variants: int
     window_start: int
     timeliness: dict = field(default_factory=dict)
+    ssda903_defects: list = field(default_factory=list)
 
 
 def build_unit(seed: int, unit_no: int, fraction: float, n_units: int, as_at: dt.date, iha_on_time_rate: float,
@@ -89,9 +93,10 @@ def build_unit(seed: int, unit_no: int, fraction: float, n_units: int, as_at: dt
     unit.run()
     unit.unknown_children(HEALTH_RATES["health_unknown_child"])
     defects = inject_ssd(unit)
+    seeded_903 = inject_903(unit, defects)
     truth, hdefects, file_rows = DeliveryPlan(as_at, seed).unit_rows(unit)
     return UnitResult(unit.rows, truth, defects + hdefects, file_rows, unit.flag_variants, unit.window_start,
-                      unit.timeliness)
+                      unit.timeliness, seeded_903)
 
 
 def _results(units, workers: int, args: tuple):
@@ -165,8 +170,12 @@ def generate(out_dir: str | Path, scale: float = 1, seed: int = 7, cms_url: str 
     flag_variants = 0
     window_start = None
     timeliness: dict[str, dict[str, int]] = {}
+    n_903 = 0
     with open(truth_dir / "defects.csv", "w", encoding="utf-8", newline="") as fd, \
-            open(truth_dir / "health_record_truth.csv", "w", encoding="utf-8", newline="") as ft:
+            open(truth_dir / "health_record_truth.csv", "w", encoding="utf-8", newline="") as ft, \
+            open(truth_dir / "ssda903_defects.csv", "w", encoding="utf-8", newline="") as f903:
+        w903 = csv.writer(f903, lineterminator="\n")
+        w903.writerow(SSDA903_DEFECT_COLUMNS)
         wd = csv.writer(fd, lineterminator="\n")
         wd.writerow(DEFECT_COLUMNS)
         wt = csv.writer(ft, lineterminator="\n")
@@ -183,6 +192,8 @@ def generate(out_dir: str | Path, scale: float = 1, seed: int = 7, cms_url: str 
         for i, res in enumerate(_results(units, workers, args)):
             window_start = res.window_start
             log(res.defects)
+            w903.writerows(res.ssda903_defects)
+            n_903 += len(res.ssda903_defects)
             writer.write(res.rows)
             health.write(res.file_rows)
             wt.writerows(res.truth)
@@ -200,6 +211,7 @@ def generate(out_dir: str | Path, scale: float = 1, seed: int = 7, cms_url: str 
     counts = dict(writer.counts)
     counts["health_records"] = n_truth
     counts["defects"] = n_defects
+    counts["ssda903_defects"] = n_903
     counts["flag_spelling_variants"] = flag_variants
     manifest = Manifest(
         seed=seed, scale=scale, as_at=as_at.isoformat(),

@@ -143,9 +143,12 @@ def build_council() -> ReturnsCouncil:
     c.person("C04", "2012-01-01")
     c.period("C04", "2025-04-02")
     c.previous_permanence("C04", "P1", la="316", date="15/06/2018")
-    # C05: left care 15 March 2026 -> not OC2.
+    # C05: left care 15 March 2026 -> not OC2. C13 left on 31 March 2026 -> OC2 (as the validator's definition);
+    # 12 -> 13, nothing recorded: CONVICTED and the health items 0.
     c.person("C05", "2010-01-01")
     c.period("C05", "2020-01-01", "2026-03-15", "E13")
+    c.person("C13", "2013-02-02")
+    c.period("C13", "2020-01-01", "2026-03-31", "E13")
     # C06: short breaks (V3) -> not OC2.
     c.person("C06", "2014-01-01")
     c.period("C06", "2024-01-01", ls="V3")
@@ -174,10 +177,14 @@ def build_council() -> ReturnsCouncil:
     c.person("C11", "2014-06-06")
     c.period("C11", "2025-10-01", "2025-10-03", "E8", ls="V3")
     # ---- OC3 -----------------------------------------------------------------------------------------------------
-    # L01: 18 on 15 Jun 2025, left care that day (in care from 14.2) -> OC3. Two care leaver records: the one with
+    # L01: 18 on 15 Jun 2025, left care at 17 (in care from 14.2) -> OC3. Two care leaver records: the one with
     # contact 1 Jun 2025 (within 3 months before - 1 month after the birthday) counts: YES, F2, D + 1 -> D1.
     c.person("L01", "2007-06-15")
-    c.period("L01", "2021-09-01", "2025-06-15", "E5")
+    c.period("L01", "2021-09-01", "2025-03-01", "E5")
+    # L08: 18 on 7 Jul 2025 and left care that day -> not OC3 (validator rule 1016: ceased on or after the birthday).
+    c.person("L08", "2007-07-07")
+    c.period("L08", "2021-09-01", "2025-07-07", "E5")
+    c.leaver("L08", "YES", "2025-07-01", "U", "1", "F5")
     c.leaver("L01", "YES", "2025-06-01", "D", "1", "F2")
     c.leaver("L01", "NO", "2026-01-10", "U", "2", "G5")
     # L02: 20 on 1 Mar 2026; in care 15.9 -> 18. Died: ACTIV and ACCOM 0.
@@ -280,6 +287,7 @@ def test_oc2(url):
         ("C01", d("2015-06-10"), 18, None, "1", None, "1", "1", "1", "1", "0", "1"),
         ("C02", d("2022-02-15"), None, None, None, "1", "1", "0", "0", "0", None, None),
         ("C03", d("2012-05-01"), None, "SDQ2", "0", None, "0", "1", "0", "1", "1", None),
+        ("C13", d("2013-02-02"), None, None, "0", None, "0", "0", "0", "0", None, None),
         ("L03", d("2008-09-01"), None, None, "0", None, "0", "0", "0", "0", None, None),
         ("P01", d("2019-01-01"), None, None, None, None, "0", "0", "0", "0", None, None),
     ]
@@ -328,7 +336,7 @@ def test_each_year_keeps_its_rows(url):
     for model in MODELS:
         years = set(read_table(url, "returns", model)["collection_year"])
         assert years <= {"2024-25", "2025-26"}, model
-    assert len(rows(url, "ssda903_oc2")) == 5
+    assert len(rows(url, "ssda903_oc2")) == 6
 
 
 def test_rebuilding_a_year_replaces_it(duckdb_url):
@@ -336,5 +344,5 @@ def test_rebuilding_a_year_replaces_it(duckdb_url):
     result = run_dbt(duckdb_url, AS_AT, "run", "--select", *MODELS, "--vars", json.dumps({"collection_year": "2025-26"}),
                      work="returns_outcomes")
     assert result.returncode == 0, result.stdout[-4000:]
-    assert len(rows(duckdb_url, "ssda903_oc2")) == 5
+    assert len(rows(duckdb_url, "ssda903_oc2")) == 6
     assert len(rows(duckdb_url, "ssda903_ad1", "2024-25")) == 1

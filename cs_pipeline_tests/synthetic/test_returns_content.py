@@ -1,6 +1,7 @@
 """The generator's SSDA903 OC2 content beyond the SSD: interventions offered for substance misuse
 (ssd_cla_substance_misuse_offers) and health surveillance checks of under-5s (ssd_cla_health). Both come from a
-random stream of their own: without them every other row of the seed is the same."""
+random stream of their own: without them every other row of the seed is the same (but the adopters' legal status,
+drawn from that stream too)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -49,6 +50,9 @@ def test_every_other_row_is_unchanged(councils):
         elif name == "ssd_cla_substance_misuse_offers":
             assert frame.empty
             continue
+        elif name == "ssd_permanence":  # the adopters' legal status comes from the same stream as the content left out
+            frame_new, frame = new[name].drop(columns="perm_adopter_legal_status"), frame.drop(
+                columns="perm_adopter_legal_status")
         else:
             frame_new = new[name]
         pd.testing.assert_frame_equal(frame_new.reset_index(drop=True), frame.reset_index(drop=True), obj=name)
@@ -76,3 +80,17 @@ def test_surveillance_checks_of_young_children_in_care(councils):
     age_days = [(pd.Timestamp(r.clah_health_check_date) - dob[r.clah_person_id]).days for r in checks.itertuples()]
     assert min(age_days) >= 42 and max(age_days) <= 905  # 6 weeks to 2.5 years (+ the next working day)
     assert set(checks["clah_health_check_status"]) == {"Completed"}
+
+
+def test_adopters_are_consistent(councils):
+    """DfE's AD1 rules 511-524: one adopter is M1/F1 with L0; a couple MF is L11/L3, MM/FF L12/L2/L4."""
+    new, _ = councils
+    perm = new["ssd_permanence"].dropna(subset=["perm_adopter_sex"])
+    assert len(perm) > 0
+    for r in perm.itertuples():
+        if r.perm_adopter_sex in ("M1", "F1"):
+            assert (r.perm_number_of_adopters, r.perm_adopter_legal_status) == ("1", "L0")
+        elif r.perm_adopter_sex == "MF":
+            assert r.perm_number_of_adopters == "2" and r.perm_adopter_legal_status in ("L11", "L3")
+        else:
+            assert r.perm_number_of_adopters == "2" and r.perm_adopter_legal_status in ("L12", "L2", "L4")

@@ -9,8 +9,9 @@
 -- category of need).
 -- RNE: S at the period's start; L legal status only; P placement and carer; T placement, same carer; B legal
 -- status and placement and carer; U legal status and placement, same carer. The SSD episode's own RNE is used when
--- it starts that day and agrees with what changed (the SSD knows the carer); otherwise same carer = same URN, or
--- same provider code and postcode.
+-- it starts that day and agrees with what changed (the SSD knows the carer); otherwise same carer = same URN (not
+-- for foster or adoption placements, whose URN is the fostering service's or agency's), or same provider code and
+-- postcode. Short-break (V3, V4) episodes have no HOME_POST, PL_POST or URN.
 {%- set ls_codes = ['C1', 'C2', 'D1', 'E1', 'V2', 'V3', 'V4', 'L1', 'L2', 'L3', 'J1', 'J2', 'J3'] %}
 {%- set cin_codes = ['N1', 'N2', 'N3', 'N4', 'N5', 'N6', 'N7', 'N8'] %}
 {%- set rec_codes = ['X1', 'E11', 'E12', 'E2', 'E3', 'E4A', 'E4B', 'E13', 'E41', 'E45', 'E46', 'E47', 'E48', 'E5',
@@ -36,6 +37,7 @@ placements as (
         pl.cla_placement_id,
         coalesce(pl.person_id, ep.person_id) as person_id,
         pl.cla_placement_start_date as placement_start,
+        pl.cla_placement_end_date as placement_end,
         upper(trim(pl.cla_placement_type)) as place,
         upper(trim(pl.cla_placement_provider)) as provider,
         upper(trim(pl.cla_placement_urn)) as urn,
@@ -122,7 +124,10 @@ placement_on_day as (
         inner join placements as pl
             on pl.person_id = c.person_id
             and pl.placement_start <= c.change_date
-            and pl.placement_start >= c.period_start
+            -- started in the period, or in force when it began (a placement recorded from a day or two before the
+            -- first episode the SSD kept)
+            and (pl.placement_start >= c.period_start
+                or coalesce(pl.placement_end, {{ open_end_date() }}) > c.period_start)
     ) as ranked
     where pick = 1
 ),
@@ -182,7 +187,9 @@ compared as (
             partition by period_of_care_key order by change_date
         ) as placement_changed,
         coalesce(
-            (urn is not null and urn = lag(urn) over (partition by period_of_care_key order by change_date))
+            -- a fostering service's or adoption agency's URN is the same for all its carers: not a carer's
+            (urn is not null and place not in ('U1', 'U2', 'U3', 'U4', 'U5', 'U6', 'A3', 'A4', 'A5', 'A6')
+                and urn = lag(urn) over (partition by period_of_care_key order by change_date))
             or (provider is not null and pl_post is not null
                 and provider = lag(provider) over (partition by period_of_care_key order by change_date)
                 and pl_post = lag(pl_post) over (partition by period_of_care_key order by change_date)),
@@ -265,9 +272,10 @@ select
         when s.next_rne in ('P', 'T', 'B', 'U') and not coalesce(s.place like 'T%', false)
         then {{ code_in('s.change_reason', reason_codes) }}
     end as reason_place_change,
-    h.home_post,
-    s.pl_post,
-    s.urn,
+    -- no postcodes or URN for short breaks (V3, V4): DfE rules 214, 398
+    case when s.ls in ('V3', 'V4') then null else h.home_post end as home_post,
+    case when s.ls in ('V3', 'V4') then null else s.pl_post end as pl_post,
+    case when s.ls in ('V3', 'V4') then null else s.urn end as urn,
     s.cla_placement_id,
     s.next_decom is not null as continues_in_period
 from sequenced as s

@@ -5,10 +5,10 @@
     pre_hook="{{ delete_collection_year_rows() }}",
 ) }}
 -- SSDA903 OC2: children looked after continuously for at least 12 months at 31 March of the collection year, one
--- row per child. Cohort: a period of care that started on or before 1 April of the year and had not ended by
--- 31 March (ended after 31 March, or still open), excluding a child under a short-break legal status (V3/V4) at any
+-- row per child. Cohort: a period of care that started on or before 1 April of the year and had not ended before
+-- 31 March (ended on or after it, or still open), excluding a child under a short-break legal status (V3/V4) at any
 -- time in the year within that period (DfE: children looked after under an agreed series of short-term placements
--- are not in OC2).
+-- are not in OC2). As the public validator's definition (rules 185-191): a period ending on 31 March itself counts.
 -- Items, by DfE's ages (public validator rules 157-198, 542-547):
 --   SDQ_SCORE / SDQ_REASON for children aged 4 or over at 1 April and under 17 at 31 March: the score of the latest
 --     SDQ in the year that has one, else the reason of the latest SDQ record in the year that gives one (SDQ1-SDQ5);
@@ -42,7 +42,7 @@ qualifying_periods as (
     from {{ ref('int_cla__periods_of_care') }} as p
     cross join bounds as b
     where p.period_start <= b.year_start
-        and (p.period_end is null or p.period_end > b.year_end)
+        and (p.period_end is null or p.period_end >= b.year_end)
     group by p.person_id
 ),
 

@@ -9,8 +9,9 @@
 -- including some time after their 16th birthday. Here: the days in care after the 14th birthday over every period of
 -- care that is not a short break (legal status V3/V4 at its start) add up to 91 or more, and some period was open
 -- after the 16th birthday. Left out (public validator rules 1000, 1007, 1011, 1016): a young person looked after on or
--- after that birthday (in care on the birthday, or leaving care after it: a period ending on the birthday counts as
--- left), and one whose last period of care ended with the child adopted (E11, E12), dying (E2) or care taken over by
+-- after that birthday (in care on the birthday, including a period ending on it, or leaving care after it: the
+-- validator's rule 1016 flags care leaver data for a 17- or 18-year-old whose episode ended on or after the
+-- birthday), and one whose last period of care ended with the child adopted (E11, E12), dying (E2) or care taken over by
 -- another local authority (E3).
 -- IN_TOUCH, ACTIV, ACCOM from ssd_care_leavers: the record whose latest contact is around the birthday (from 3 months
 -- before to 1 month after it, DfE's window) first, else the latest contact on or before 31 March, else any record.
@@ -81,7 +82,7 @@ care_after_14 as (
 in_care_on_or_after_birthday as (
     select distinct person_id
     from periods
-    where coalesce(period_end, {{ open_end_date() }}) > birthday
+    where coalesce(period_end, {{ open_end_date() }}) >= birthday
 ),
 
 last_period as (

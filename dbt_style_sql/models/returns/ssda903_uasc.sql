@@ -1,8 +1,9 @@
 -- SSDA903 UASC of the collection year: children in the year's header who have been unaccompanied asylum-seeking
 -- children (an ssd_immigration_status row naming UASC / unaccompanied, started by 31 March), with DUC the date UASC
 -- status ceased: the end of the child's last UASC status, or the 18th birthday when that comes first (DfE rule 304:
--- DUC on or before the 18th birthday); blank while the child is still UASC at 31 March. SEX and DOB as in the
--- header. Rows in CHILD order.
+-- DUC on or before the 18th birthday); blank while the child is still UASC at 31 March. A child whose UASC status
+-- ceased before 1 April was not UASC in the year and is left out (DfE rule 104: DUC not before the collection
+-- start). SEX and DOB as in the header. Rows in CHILD order.
 {{ config(
     materialized='incremental',
     unique_key='collection_year',
@@ -50,3 +51,4 @@ select
     dob as "DOB",
     cast(duc as date) as "DUC"
 from ceased
+where duc is null or duc >= {{ collection_year_start() }}
