@@ -1,9 +1,3 @@
-{{ config(
-    materialized='incremental',
-    unique_key='collection_year',
-    incremental_strategy='delete+insert',
-    pre_hook="{{ delete_collection_year_rows() }}",
-) }}
 -- SSDA903 AD1: children adopted in the collection year, one row per child: a period of care that ceased in the year
 -- with reason E11 or E12 (adopted: application unopposed / opposed). The adoption details come from the child's
 -- ssd_permanence record for that period (perm_cla_id = the period's cla_id), else the child's latest record with a

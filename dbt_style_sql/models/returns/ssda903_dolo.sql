@@ -4,12 +4,6 @@
 -- year is returned again, rule 706), from ssd_cla_dolo (a cs_pipeline extension table: the SSD has no DoLOs).
 -- DOLO_END blank while the order is in force at 31 March (rule 704). No rows for years before 2026-27, nor when
 -- the council's source lacks ssd_cla_dolo (it is then loaded empty). Rows in CHILD, DOLO_START order.
-{{ config(
-    materialized='incremental',
-    unique_key='collection_year',
-    incremental_strategy='delete+insert',
-    pre_hook="{{ delete_collection_year_rows() }}",
-) }}
 with header as (
     select "CHILD" as person_id, "DOB" as dob
     from {{ ref('ssda903_header') }}

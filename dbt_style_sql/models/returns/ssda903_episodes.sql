@@ -4,12 +4,6 @@
 -- went in earlier years' returns, and DfE's rule 502 matches this year's first episode to last year's open one).
 -- Episodes come from int_ssda903__episodes. An episode ending after 31 March is open: DEC, REC and
 -- REASON_PLACE_CHANGE are blank. Rows in CHILD, DECOM order; row_id is the 0-based position.
-{{ config(
-    materialized='incremental',
-    unique_key='collection_year',
-    incremental_strategy='delete+insert',
-    pre_hook="{{ delete_collection_year_rows() }}",
-) }}
 with episodes as (
     select *
     from {{ ref('int_ssda903__episodes') }}

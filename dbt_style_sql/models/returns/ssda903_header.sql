@@ -5,12 +5,6 @@
 -- SSD's UPN-unknown code (UN1-UN5). MOTHER (female children only; blank for males): 1 when the child has a child
 -- born by 31 March (ssd_mother) or the SSD marks her a mother, else 0. MC_DOB: the date of birth of her first child
 -- ("the DOB of the mother's first child is required"). Rows in CHILD order.
-{{ config(
-    materialized='incremental',
-    unique_key='collection_year',
-    incremental_strategy='delete+insert',
-    pre_hook="{{ delete_collection_year_rows() }}",
-) }}
 {%- set ethnic_codes = ['WBRI', 'WIRI', 'WOTH', 'WIRT', 'WROM', 'MWBC', 'MWBA', 'MWAS', 'MOTH', 'AIND', 'APKN', 'ABAN',
                         'AOTH', 'BCRB', 'BAFR', 'BOTH', 'CHNE', 'OOTH', 'REFU', 'NOBT'] %}
 with children as (

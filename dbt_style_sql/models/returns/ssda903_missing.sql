@@ -3,12 +3,6 @@
 -- looked after (within a period of care: DfE rules 578, 581), from ssd_missing. MISSING from the SSD episode type
 -- (M/A, or the words Missing/Away). MIS_END blank while the episode was still open at 31 March (rule 571: an end
 -- after the year is not returned). Rows in CHILD, MIS_START order.
-{{ config(
-    materialized='incremental',
-    unique_key='collection_year',
-    incremental_strategy='delete+insert',
-    pre_hook="{{ delete_collection_year_rows() }}",
-) }}
 with missing as (
     select distinct
         m.person_id,

@@ -1,9 +1,3 @@
-{{ config(
-    materialized='incremental',
-    unique_key='collection_year',
-    incremental_strategy='delete+insert',
-    pre_hook="{{ delete_collection_year_rows() }}",
-) }}
 -- SSDA903 OC2: children looked after continuously for at least 12 months at 31 March of the collection year, one
 -- row per child. Cohort: a period of care that started on or before 1 April of the year and had not ended before
 -- 31 March (ended on or after it, or still open), excluding a child under a short-break legal status (V3/V4) at any

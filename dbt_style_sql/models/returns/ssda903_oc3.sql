@@ -1,9 +1,3 @@
-{{ config(
-    materialized='incremental',
-    unique_key='collection_year',
-    incremental_strategy='delete+insert',
-    pre_hook="{{ delete_collection_year_rows() }}",
-) }}
 -- SSDA903 OC3: care leavers whose 17th, 18th, 19th, 20th or 21st birthday fell in the collection year, one row per
 -- young person. DfE: young people who were looked after for a total of at least 13 weeks after their 14th birthday,
 -- including some time after their 16th birthday. Here: the days in care after the 14th birthday over every period of

@@ -1,9 +1,3 @@
-{{ config(
-    materialized='incremental',
-    unique_key='collection_year',
-    incremental_strategy='delete+insert',
-    pre_hook="{{ delete_collection_year_rows() }}",
-) }}
 -- SSDA903 PlacedAdoption: decisions that a child should be placed for adoption, one row per decision (ssd_permanence
 -- row with perm_adm_decision_date), for children looked after at some time in the collection year. DfE wants every
 -- such decision still standing in the year, whether or not it was made in it, and those reversed in the year; so a

@@ -1,9 +1,3 @@
-{{ config(
-    materialized='incremental',
-    unique_key='collection_year',
-    incremental_strategy='delete+insert',
-    pre_hook="{{ delete_collection_year_rows() }}",
-) }}
 -- SSDA903 PrevPerm: one row per child who started to be looked after in the collection year (a period of care
 -- starting with RNE S between 1 April and 31 March; DfE: "completed for all children who start to be looked after"),
 -- from the child's ssd_cla_previous_permanence record (the latest by id where there are several). A series of short

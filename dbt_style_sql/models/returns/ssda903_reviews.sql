@@ -3,12 +3,6 @@
 -- child's participation (PN0-PN7, from clar_cla_review_participation). Reviews during a short-break period of care
 -- (legal status V3/V4 at its start) are left out: DfE does not collect them (rule 399). The review belongs to the
 -- child of its cla_id. Rows in CHILD, REVIEW order.
-{{ config(
-    materialized='incremental',
-    unique_key='collection_year',
-    incremental_strategy='delete+insert',
-    pre_hook="{{ delete_collection_year_rows() }}",
-) }}
 with cla_person as (
     select cla_id, min(person_id) as person_id
     from {{ ref('stg_ssd__cla_episodes') }}

@@ -6,12 +6,6 @@
 -- begins SW or XX; a local choice). SW_DECOM the allocation's start (also when before 1 April), SW_DEC its end,
 -- blank while open at 31 March; SW_REASON the reason for the change of worker (invo_worker_change_reason).
 -- DfE collects this table from 2023-24, the base year of the specification. Rows in CHILD, SW_DECOM order.
-{{ config(
-    materialized='incremental',
-    unique_key='collection_year',
-    incremental_strategy='delete+insert',
-    pre_hook="{{ delete_collection_year_rows() }}",
-) }}
 {%- set reasons = ['MANAGE', 'FCONTA', 'LEFTRL', 'ORGRST', 'TSPROC', 'ABSENC', 'CHCHAN', 'PCCHAN', 'SWDIED',
                    'OTHERS'] %}
 with header as (

@@ -4,12 +4,6 @@
 -- DUC on or before the 18th birthday); blank while the child is still UASC at 31 March. A child whose UASC status
 -- ceased before 1 April was not UASC in the year and is left out (DfE rule 104: DUC not before the collection
 -- start). SEX and DOB as in the header. Rows in CHILD order.
-{{ config(
-    materialized='incremental',
-    unique_key='collection_year',
-    incremental_strategy='delete+insert',
-    pre_hook="{{ delete_collection_year_rows() }}",
-) }}
 with header as (
     select "CHILD" as person_id, "SEX" as sex, "DOB" as dob
     from {{ ref('ssda903_header') }}

@@ -1,5 +1,4 @@
-{#- Helpers of the SSDA903 episode-side return models (returns/ssda903_header, _episodes, _reviews, _uasc, _missing,
-    _sw_episodes, _dolo). -#}
+{#- Macros the SSDA903 return models share (models/returns/ssda903_*). -#}
 
 {#- Pre-hook of a returns model kept per collection year (incremental, unique_key collection_year): deletes the
     year's rows first, so a rebuild that now finds no rows for the year leaves none behind (delete+insert alone only
