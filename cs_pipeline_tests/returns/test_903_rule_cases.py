@@ -43,3 +43,15 @@ def pg_engine():
 @pytest.mark.parametrize("rule, case", CASES)
 def test_rule_case_postgres(pg_engine, rule, case):
     assert run_case_postgres(pg_engine, rule, case) == expected(case), case.get("name")
+
+
+def test_case_values_are_written_as_text():
+    """YAML reads an unquoted 2006-01-01 as a date: a case must give values as the file would hold them."""
+    import datetime as dt
+
+    for rule in RULES:
+        for case in rule.cases:
+            for table, rows in case["tables"].items():
+                for row in rows or []:
+                    bad = {k: v for k, v in row.items() if isinstance(v, (dt.date, bool, float))}
+                    assert not bad, f"{rule.source}, case {case.get('name')!r}, {table}: write {bad} as quoted text"
