@@ -39,7 +39,7 @@ due date (PEP_TERM_DONE). Like visits and reviews they are written from the wind
 own random stream, so every other table of a seed is as it was before they existed. manifest.json
 ``rates.timeliness`` records the settings and the outcomes generated (plans / periods started in the window).
 ``ssd_cla_dolo`` holds deprivation of liberty orders (SSDA903 DoLO table, from 2026-27): a child aged 10 or over
-placed in a children's home, residential care home, residential school or other setting (K2, R1, S1, Z1) gets an
+placed in a children's home, residential care home, residential school or other setting (K2, R1, S1, Z11) gets an
 order with chance 0.15 per such placement, lasting 30-420 days within the placement (DOLO_* in council.py); drawn
 from a stream of its own, like the other extension tables.
 ``ssd_cla_substance_misuse_offers`` (SSDA903 OC2 INTERVENTION_OFFERED) holds an offer, within three weeks, for 70%
@@ -50,6 +50,18 @@ of the substance misuse problems without an intervention received (SUBSTANCE_OFF
 (ssd_permanence) agree with each other as DfE's AD1 rules want (the sex from the main stream, the status from the
 returns' stream), and the adopted-by-carer flag follows the last placement where it is an adoption placement (A3/A5
 with the current foster carers, A4/A6 not).
+
+SSDA903 as DfE's rules want it: placement types of the 2025-26 list (K3 registered supported accommodation, not
+the withdrawn H5; Z11, not Z1); an Ofsted URN for every placement type but P1, P3, R1, R2, R5, T0-T4, Z11-Z14 (the
+council's fostering service, an agency's, the adoption agency's: a stream of its own, spawn key 8); no PR3 for
+foster, adoption, parent or children's home placements; no placement with parents under section 20 (U3 instead);
+police protection (L1) for at most 3 days and PACE detention (J2) for at most 3; the return from a temporary
+placement a new placement (RNE P); a looked-after child's UPN always recorded; one allocated social worker at a
+time (handovers end the previous allocation); one missing episode at a time. The main stream's draws are unchanged
+(a few legal-status dates and end dates move). Quarantinable SSD defects on episodes, placements and legal
+statuses go to children not looked after in the latest collection year; that year's return carries the deliberate
+SSDA903 defects of ``ssda903_defects.py`` instead (ground_truth/ssda903_defects.csv: person_id, rule_code,
+description; a stream of its own, spawn key 9).
 
 Nothing is dated after the as-at date except injected defects (a deadline column of a meeting held early, such as
 ``clar_cla_review_due_date``, may fall shortly after it); health files hold no date after their delivery date.

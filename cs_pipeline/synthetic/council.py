@@ -396,6 +396,68 @@ class CouncilUnit:
         self.short_break_children()
         self.other_contacts()
         self.emit_persons()
+        self.social_worker_handovers()
+
+    def one_missing_at_a_time(self, first: int, stop: int) -> None:
+        """A child is missing (or away) once at a time (SSDA903 rule 574): the episodes written from row ``first`` on
+        are put in date order and one that starts before the one before it ended moves to the day after (keeping its
+        length); one moved past the end of care or the as-at date is dropped. No draws, so the stream is as it
+        was."""
+        rows = self.rows["ssd_missing"]
+        C = COL_INDEX["ssd_missing"]
+        s_col, e_col = C["miss_missing_episode_start_date"], C["miss_missing_episode_end_date"]
+
+        def o(text):
+            return None if text is None else dt.date.fromisoformat(text[:10]).toordinal()
+        block = sorted(rows[first:], key=lambda row: (o(row[s_col]), row[0]))
+        kept, free = [], None
+        for row in block:
+            start, end = o(row[s_col]), o(row[e_col])
+            if free is not None and start < free:
+                shift = free - start
+                start, end = start + shift, None if end is None else end + shift
+                if start >= stop or start > self.as_at:
+                    continue
+                row = row[:s_col] + (self.D(start),) + row[s_col + 1:]
+                row = row[:e_col] + (self.D(self.clip(end)),) + row[e_col + 1:]
+            kept.append(row)
+            if end is None or o(row[e_col]) is None:
+                free = self.as_at + 1
+            else:
+                free = o(row[e_col]) + 1
+        rows[first:] = kept
+
+    def social_worker_handovers(self) -> None:
+        """A child has one allocated social worker at a time: when the next allocation starts (another team takes
+        the case on), the one before ends the day before (SSDA903 SW08, SW10); one that would then last under 3 days
+        gives way to the next (SW09). Only a new referral after the case closed (reason FCONTA) starts after a gap:
+        the allocation before any other continues to the handover. Only end dates (and the reason of an allocation
+        taking over a new referral's) change: every random draw is as it was."""
+        rows = self.rows["ssd_involvements"]
+        C = COL_INDEX["ssd_involvements"]
+        s_col, e_col = C["invo_involvement_start_date"], C["invo_involvement_end_date"]
+        by_person: dict[str, list[int]] = {}
+        for i, row in enumerate(rows):
+            if row[C["invo_professional_role_id"]] == "Allocated Social Worker":
+                by_person.setdefault(row[C["invo_person_id"]], []).append(i)
+        start = {i: dt.date.fromisoformat(rows[i][s_col][:10]).toordinal() for idx in by_person.values() for i in idx}
+        dropped: set[int] = set()
+        for idx in by_person.values():
+            idx.sort(key=lambda i: (start[i], rows[i][0]))
+            for a, b in zip(idx, idx[1:]):
+                end = rows[a][e_col]
+                if start[b] - start[a] < 4:
+                    # the next worker took the case within days (SSDA903 SW09: no allocation of under 3 days): it is
+                    # the allocation, with this one's reason when this one began a new referral
+                    dropped.add(a)
+                    if rows[a][C["invo_worker_change_reason"]] == "FCONTA":
+                        r_col = C["invo_worker_change_reason"]
+                        rows[b] = rows[b][:r_col] + ("FCONTA",) + rows[b][r_col + 1:]
+                elif (end is None or dt.date.fromisoformat(end[:10]).toordinal() >= start[b]
+                      or rows[b][C["invo_worker_change_reason"]] != "FCONTA"):
+                    rows[a] = rows[a][:e_col] + (self.D(start[b] - 1),) + rows[a][e_col + 1:]
+        if dropped:
+            self.rows["ssd_involvements"] = [row for i, row in enumerate(rows) if i not in dropped]
 
     def poisson_dates(self, start: int, end: int, per_year: float) -> list[int]:
         n = int(self.np_rng.poisson(per_year * (end - start) / YEAR))
@@ -966,6 +1028,11 @@ class CouncilUnit:
                 continue
             clean.append(pl)
         clean = self.temporary_placements(clean, end)
+        if reason in ("E45", "E46") and clean and clean[-1][1] not in codes.FOSTER:
+            # a special guardianship order to former foster carers needs a foster placement (DfE rule 516): to
+            # other carers otherwise (E47, E48)
+            reason = {"E45": "E47", "E46": "E48"}[reason]
+            p.care_end_reason = reason
         legal = [x for x in legal if x[0] < end]
         period = Period(cla_id=self.nid("cla"), person=p, start=e, end=end, end_reason=reason, ctype=ctype,
                         legal=legal, placements=clean, referral_id=ref_id)
@@ -1414,6 +1481,7 @@ class CouncilUnit:
         if p.age(lo) >= 10 or p.age(stop) >= 12:
             # missing episodes
             if r.random() < 0.14:
+                first_missing = len(self.rows["ssd_missing"])
                 for _ in range(min(40, 1 + int(r.expovariate(1 / 3.5)))):
                     d = lo + r.randrange(max(1, stop - lo))
                     if p.age(d) < 10:
@@ -1426,6 +1494,7 @@ class CouncilUnit:
                              miss_missing_episode_end_date=self.D(self.clip(e2)),
                              miss_missing_rhi_offered=self.flag(offered),
                              miss_missing_rhi_accepted=self.flag(offered and r.random() < 0.55))
+                self.one_missing_at_a_time(first_missing, stop)
             if r.random() < 0.06 * max(1.0, years):
                 d = lo + r.randrange(max(1, stop - lo))
                 if p.age(d) >= 12:

@@ -11,6 +11,7 @@ import datetime as dt
 from . import codes
 from .council import COL_INDEX, CouncilUnit
 from .identity import PLACEHOLDER_NHS, FastRandom, mistype_nhs
+from .ssda903_defects import collection_year_bounds
 
 SSD_RATES = {"nhs_missing": 0.10, "nhs_mistyped": 0.02, "nhs_placeholder": 0.01}
 RULE_BREAK_RATE = 0.002   # per kind, of the rows of the tables it touches
@@ -50,10 +51,19 @@ def inject_ssd(unit: CouncilUnit) -> list[Defect]:
             out.append(("nhs_placeholder", "ssd_person", pid, "pers_common_child_id", "all-same-digit placeholder"))
 
     used: set[tuple[str, int]] = set()
+    # A quarantined episode, placement or legal status leaves a gap in the child's SSDA903 episodes: those defects
+    # go to children not looked after in the collection year the demo's return is built for, whose return holds only
+    # the deliberate SSDA903 defects (ssda903_defects.py).
+    cs, ce = collection_year_bounds(unit.as_at)
+    in_return = {per.person.pid for per in unit.periods if per.start <= ce and per.end >= cs}
+    person_col = {t: next(i for c, i in COL_INDEX[t].items() if c.endswith("_person_id"))
+                  for t in ("ssd_cla_episodes", "ssd_cla_placement", "ssd_legal_status")}
 
     def pick(table: str, rate: float, ok=lambda row: True) -> list[int]:
         tab = rows[table]
-        cand = [i for i, row in enumerate(tab) if (table, i) not in used and ok(row)]
+        away = person_col.get(table)
+        cand = [i for i, row in enumerate(tab) if (table, i) not in used and ok(row)
+                and (away is None or row[away] not in in_return)]
         n = min(len(cand), max(1, round(rate * len(tab)))) if tab else 0
         chosen = sorted(r.sample(cand, n)) if n else []
         used.update((table, i) for i in chosen)

@@ -149,7 +149,8 @@ def build_children() -> Council:
     _placement(c, "D04", "2026-04-10", "U3", None, "PR1", "N1 9GU")
     _episode(c, "D04", "2026-04-10", "S", None, None)
 
-    # E05: a short break (V3) of 1-3 July 2025: an episode and a header row; its review is not returned.
+    # E05: a short break (V3) of 1-3 July 2025: an episode (no postcodes) and a header row; its review is not
+    # returned.
     c.person("E05", "2012-01-01", sex="F")
     c.legal_status("E05", "V3", "2025-07-01", "2025-07-03")
     _placement(c, "E05", "2025-07-01", "R1", "2025-07-03", "PR1", "N1 9GU")
@@ -218,7 +219,8 @@ def test_episodes_open_in_the_year(built):
          None),
         ("B02", d("2025-09-10"), "B", "C2", "N8", "K2", "PR4", d("2026-02-01"), "E8", None, "SW1A 1AA", "B1 1AA",
          "SC654321"),
-        ("E05", d("2025-07-01"), "S", "V3", "N2", "R1", "PR1", d("2025-07-03"), "E13", None, None, "N1 9GU", None),
+        # a short break: no postcodes or URN (DfE rules 214, 398)
+        ("E05", d("2025-07-01"), "S", "V3", "N2", "R1", "PR1", d("2025-07-03"), "E13", None, None, None, None),
         ("F06", d("2025-10-01"), "S", "C2", "N1", "U4", "PR1", None, None, None, None, "N1 9GU", None),
     ]
 

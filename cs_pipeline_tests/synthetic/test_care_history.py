@@ -68,7 +68,9 @@ def test_temporary_placements_return_to_the_usual_carers(council_scale1):
                 continue                                          # an injected defect changed one of them
             assert back.clap_cla_placement_type == before.clap_cla_placement_type
             assert back.clap_cla_placement_postcode == before.clap_cla_placement_postcode
-            assert rne[back.clap_cla_placement_id] in ("T", "U")
+            assert back.clap_cla_placement_urn == before.clap_cla_placement_urn
+            # the same carers, but DfE counts the return as a new placement (RNE P; rule 383)
+            assert rne[back.clap_cla_placement_id] in ("P", "B")
             days = (t.clap_cla_placement_end_date - t.clap_cla_placement_start_date).days
             assert days <= longest.get(t.clap_cla_placement_type, 42)
             checked += 1

@@ -33,7 +33,7 @@ def test_same_seed_same_bytes(tmp_path):
     a = fingerprint(_gen(tmp_path / "a", 3))
     b = fingerprint(_gen(tmp_path / "b", 3))
     assert len(ssd_tables()) == 35 + len(extension_tables())
-    assert len(a) == len(ssd_tables()) + 3 * 12 + 1 + 3       # tables, health files, 2 truth files, manifest
+    assert len(a) == len(ssd_tables()) + 3 * 12 + 1 + 4       # tables, health files, 3 truth files, manifest
     assert a == b
     c = fingerprint(_gen(tmp_path / "c", 4))
     assert a["ssd_person"] != c["ssd_person"] and a["ssd_cla_episodes"] != c["ssd_cla_episodes"]

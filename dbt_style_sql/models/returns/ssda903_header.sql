@@ -1,5 +1,6 @@
 -- SSDA903 Header of the collection year: one row per child looked after at any time in the year (a child with an
--- episode in returns.ssda903_episodes of the year).
+-- episode in returns.ssda903_episodes of the year) and per care leaver in the year's OC3 (with no MOTHER or MC_DOB
+-- when not looked after in the year: DfE rule 628).
 -- SEX: the year's 903 code (1/2 in 2023-24, M/F from 2024-25: macros/ssda903_codes.sql) from the SSD sex. ETHNIC: the SSD ethnicity when it is one of DfE's
 -- codes. UPN: the child's 'Unique Pupil Number' identifier (valid at 31 March, else the latest recorded), else the
 -- SSD's UPN-unknown code (UN1-UN5). MOTHER (female children only; blank for males): 1 when the child has a child
@@ -7,11 +8,21 @@
 -- ("the DOB of the mother's first child is required"). Rows in CHILD order.
 {%- set ethnic_codes = ['WBRI', 'WIRI', 'WOTH', 'WIRT', 'WROM', 'MWBC', 'MWBA', 'MWAS', 'MOTH', 'AIND', 'APKN', 'ABAN',
                         'AOTH', 'BCRB', 'BAFR', 'BOTH', 'CHNE', 'OOTH', 'REFU', 'NOBT'] %}
-with children as (
-    select distinct person_id
+with looked_after as (
+    select person_id
     from {{ ref('int_ssda903__episodes') }}
     where decom <= {{ collection_year_end() }}
         and (dec is null or dec >= {{ collection_year_start() }})
+),
+
+-- the care leavers of the year's OC3 too: every child of the return has a header row (DfE rule INT06)
+children as (
+    select person_id, true as is_looked_after from looked_after
+    union
+    select "CHILD" as person_id, false as is_looked_after
+    from {{ ref('ssda903_oc3') }}
+    where collection_year = {{ collection_year() }}
+        and "CHILD" not in (select person_id from looked_after)
 ),
 
 upn as (
@@ -51,7 +62,8 @@ shaped as (
         {{ code_in('p.ethnicity', ethnic_codes) }} as ethnic,
         coalesce(u.identifier_value, {{ code_in('p.upn_unknown', ['UN1', 'UN2', 'UN3', 'UN4', 'UN5']) }}) as upn,
         p.is_mother,
-        fc.first_child_dob
+        fc.first_child_dob,
+        c.is_looked_after
     from children as c
     left join {{ ref('stg_ssd__person') }} as p
         on p.person_id = c.person_id
@@ -70,9 +82,9 @@ select
     ethnic as "ETHNIC",
     upn as "UPN",
     case
-        when sex = '1' then null
+        when sex = '1' or not is_looked_after then null
         when first_child_dob is not null or coalesce(is_mother, false) then '1'
         else '0'
     end as "MOTHER",
-    case when sex = '1' then null else first_child_dob end as "MC_DOB"
+    case when sex = '1' or not is_looked_after then null else first_child_dob end as "MC_DOB"
 from shaped
