@@ -52,7 +52,9 @@ def test_worker_processes_build_the_same_units():
         assert a.rows == b.rows and a.defects == b.defects and a.timeliness == b.timeliness
     for table in extension_tables():
         keys = [row[0] for res in one for row in res.rows[table]]
-        assert keys and len(keys) == len(set(keys)), table
+        assert len(keys) == len(set(keys)), table
+        # the rarer extension tables (DoLOs, substance misuse offers) may have no row in three tiny units
+        assert keys or table in ("ssd_cla_dolo", "ssd_cla_substance_misuse_offers"), table
 
 
 def _gen(out: Path, seed: int) -> Path:
