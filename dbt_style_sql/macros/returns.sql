@@ -44,3 +44,9 @@
         {%- for code in codes %}'{{ code }}'{{ ", " if not loop.last }}{% endfor -%}
     ) then upper(trim({{ expr }})) end
 {%- endmacro %}
+
+{#- expr (a date) falls in the collection year and is known by the as-at date; needs the model's `bounds` CTE
+    cross-joined as b. -#}
+{% macro dated_in_year(expr) -%}
+    {{ expr }} >= b.year_start and {{ expr }} <= b.year_end and {{ expr }} <= {{ as_at_date() }}
+{%- endmacro %}

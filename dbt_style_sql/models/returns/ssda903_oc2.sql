@@ -78,9 +78,7 @@ sdq_in_year as (
             as sdq_reason
     from {{ ref('stg_ssd__sdq_scores') }} as s
     cross join bounds as b
-    where s.sdq_completed_date >= b.year_start
-        and s.sdq_completed_date <= b.year_end
-        and s.sdq_completed_date <= {{ as_at_date() }}
+    where {{ dated_in_year('s.sdq_completed_date') }}
 ),
 
 latest_score as (
@@ -117,9 +115,7 @@ convictions as (
     select distinct c.person_id
     from {{ ref('stg_ssd__cla_convictions') }} as c
     cross join bounds as b
-    where c.cla_conviction_date >= b.year_start
-        and c.cla_conviction_date <= b.year_end
-        and c.cla_conviction_date <= {{ as_at_date() }}
+    where {{ dated_in_year('c.cla_conviction_date') }}
 ),
 
 development_checks as (
@@ -128,9 +124,7 @@ development_checks as (
     cross join bounds as b
     where (upper(h.health_check_type) like '%SURVEILLANCE%' or upper(h.health_check_type) like '%DEVELOPMENT%')
         and (h.health_check_status is null or upper(h.health_check_status) like 'COMPLETE%')
-        and h.health_check_date >= b.year_start
-        and h.health_check_date <= b.year_end
-        and h.health_check_date <= {{ as_at_date() }}
+        and {{ dated_in_year('h.health_check_date') }}
 ),
 
 immunisation_latest as (
@@ -190,9 +184,7 @@ substance as (
         max(case when s.intervention_received then 1 else 0 end) as intervention_received
     from {{ ref('stg_ssd__cla_substance_misuse') }} as s
     cross join bounds as b
-    where s.substance_misuse_date >= b.year_start
-        and s.substance_misuse_date <= b.year_end
-        and s.substance_misuse_date <= {{ as_at_date() }}
+    where {{ dated_in_year('s.substance_misuse_date') }}
         and coalesce(s.substance_misused, true)
     group by s.person_id
 ),
@@ -201,9 +193,7 @@ offers as (
     select distinct o.person_id
     from {{ ref('stg_ssd__cla_substance_misuse_offers') }} as o
     cross join bounds as b
-    where o.offer_date >= b.year_start
-        and o.offer_date <= b.year_end
-        and o.offer_date <= {{ as_at_date() }}
+    where {{ dated_in_year('o.offer_date') }}
 ),
 
 offers_supply as (
