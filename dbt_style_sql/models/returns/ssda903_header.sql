@@ -4,22 +4,25 @@
 -- SEX: the year's 903 code (1/2 in 2023-24, M/F from 2024-25: macros/ssda903_codes.sql) from the SSD sex. ETHNIC: the SSD ethnicity when it is one of DfE's
 -- codes. UPN: the child's 'Unique Pupil Number' identifier (valid at 31 March, else the latest recorded), else the
 -- SSD's UPN-unknown code (UN1-UN5). MOTHER (female children only; blank for males): 1 when the child has a child
--- born by 31 March (ssd_mother) or the SSD marks her a mother, else 0. MC_DOB: the date of birth of her first child
--- ("the DOB of the mother's first child is required"). Rows in CHILD order.
+-- born by 31 March (ssd_mother), or the SSD marks her a mother and records no child's birth (a flag with only a birth
+-- after 31 March is today's, not the year's: DfE rule 611), else 0. MC_DOB: the date of birth of her first child
+-- ("the DOB of the mother's first child is required"). Neither for a child whose every episode of the year is a short
+-- break (V3/V4: DfE rule 399). Rows in CHILD order.
 {%- set ethnic_codes = ['WBRI', 'WIRI', 'WOTH', 'WIRT', 'WROM', 'MWBC', 'MWBA', 'MWAS', 'MOTH', 'AIND', 'APKN', 'ABAN',
                         'AOTH', 'BCRB', 'BAFR', 'BOTH', 'CHNE', 'OOTH', 'REFU', 'NOBT'] %}
 with looked_after as (
-    select person_id
+    select person_id, min(case when ls in ('V3', 'V4') then 1 else 0 end) = 1 as only_short_breaks
     from {{ ref('int_ssda903__episodes') }}
     where decom <= {{ collection_year_end() }}
         and (dec is null or dec >= {{ collection_year_start() }})
+    group by person_id
 ),
 
 -- the care leavers of the year's OC3 too: every child of the return has a header row (DfE rule INT06)
 children as (
-    select person_id, true as is_looked_after from looked_after
-    union
-    select "CHILD" as person_id, false as is_looked_after
+    select person_id, true as is_looked_after, only_short_breaks from looked_after
+    union all
+    select "CHILD" as person_id, false as is_looked_after, false as only_short_breaks
     from {{ ref('ssda903_oc3') }}
     where collection_year = {{ collection_year() }}
         and "CHILD" not in (select person_id from looked_after)
@@ -48,9 +51,11 @@ upn as (
 ),
 
 first_child as (
-    select person_id, min(childs_dob) as first_child_dob
+    select
+        person_id,
+        min(case when childs_dob <= {{ collection_year_end() }} then childs_dob end) as first_child_dob,
+        max(case when childs_dob > {{ collection_year_end() }} then 1 else 0 end) = 1 as has_later_birth
     from {{ ref('stg_ssd__mother') }}
-    where childs_dob <= {{ collection_year_end() }}
     group by person_id
 ),
 
@@ -63,7 +68,9 @@ shaped as (
         coalesce(u.identifier_value, {{ code_in('p.upn_unknown', ['UN1', 'UN2', 'UN3', 'UN4', 'UN5']) }}) as upn,
         p.is_mother,
         fc.first_child_dob,
-        c.is_looked_after
+        coalesce(fc.has_later_birth, false) and fc.first_child_dob is null as has_later_birth_only,
+        c.is_looked_after,
+        c.only_short_breaks
     from children as c
     left join {{ ref('stg_ssd__person') }} as p
         on p.person_id = c.person_id
@@ -82,9 +89,9 @@ select
     ethnic as "ETHNIC",
     upn as "UPN",
     case
-        when sex = '1' or not is_looked_after then null
-        when first_child_dob is not null or coalesce(is_mother, false) then '1'
+        when sex = '1' or not is_looked_after or only_short_breaks then null
+        when first_child_dob is not null or (coalesce(is_mother, false) and not has_later_birth_only) then '1'
         else '0'
     end as "MOTHER",
-    case when sex = '1' or not is_looked_after then null else first_child_dob end as "MC_DOB"
+    case when sex = '1' or not is_looked_after or only_short_breaks then null else first_child_dob end as "MC_DOB"
 from shaped

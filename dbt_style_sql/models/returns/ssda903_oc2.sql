@@ -4,9 +4,11 @@
 -- time in the year within that period (DfE: children looked after under an agreed series of short-term placements
 -- are not in OC2). As the public validator's definition (rules 185-191): a period ending on 31 March itself counts.
 -- Items, by DfE's ages (public validator rules 157-198, 542-547):
---   SDQ_SCORE / SDQ_REASON for children aged 4 or over at 1 April and under 17 at 31 March: the score of the latest
---     SDQ in the year that has one, else the reason of the latest SDQ record in the year that gives one (SDQ1-SDQ5);
---     blank for other ages, and both blank where nothing is recorded (the validator then asks for it);
+--   SDQ_SCORE / SDQ_REASON for children aged 4 to 16 at some time in the year (4 or over at 31 March and under 17
+--     at 1 April: DfE rule 197B asks for a score or reason for those turning 4 or 17 in the year, 188 and 189 for
+--     nothing outside those ages): the score of the latest SDQ in the year that has one, else the reason of the
+--     latest SDQ record in the year that gives one (SDQ1-SDQ5); both blank where nothing is recorded (rules 186 and
+--     197B then ask for it);
 --   CONVICTED for children aged 10 or over at 31 March: 1 when an ssd_cla_convictions row is dated in the year;
 --   HEALTH_CHECK for children under 5 at 31 March: development assessments (health surveillance checks) up to date,
 --     read as a completed ssd_cla_health check of a surveillance / development type dated in the year;
@@ -204,9 +206,9 @@ items as (
     select
         c.person_id,
         c.dob,
-        case when c.age_at_year_start >= 4 and c.age_at_year_end < 17 then ls.sdq_score end as sdq_score,
+        case when c.age_at_year_end >= 4 and c.age_at_year_start < 17 then ls.sdq_score end as sdq_score,
         case
-            when c.age_at_year_start >= 4 and c.age_at_year_end < 17 and ls.sdq_score is null then lr.sdq_reason
+            when c.age_at_year_end >= 4 and c.age_at_year_start < 17 and ls.sdq_score is null then lr.sdq_reason
         end as sdq_reason,
         case
             when c.age_at_year_end >= 10 then case when cv.person_id is not null then '1' else '0' end

@@ -1,9 +1,8 @@
 -- SSDA903 PrevPerm: one row per child who started to be looked after in the collection year (a period of care
 -- starting with RNE S between 1 April and 31 March; DfE: "completed for all children who start to be looked after"),
--- from the child's ssd_cla_previous_permanence record (the latest by id where there are several). A series of short
--- breaks (legal status V3/V4 at the start of the period) is left out: the generator and most case-management systems
--- record no previous permanence for them. A child with no record is still returned, with PREV_PERM blank, so the
--- validator asks for it (rule 631).
+-- from the child's ssd_cla_previous_permanence record (the latest by id where there are several), short breaks
+-- (V3/V4) included: DfE rule 630 asks it of every episode starting care. A child with no record is still returned,
+-- with PREV_PERM blank, so the validator asks for it (rule 631).
 --   PREV_PERM  P1 adoption, P2 special guardianship order, P3 residence / child arrangements order, P4 unknown, Z1 none;
 --   LA_PERM    the local authority that arranged it (lapp_previous_permanence_la), for P1-P3 only (rule 635);
 --   DATE_PERM  the date of that order, for P1-P3 only. The SSD field is text: DD/MM/YYYY or an ISO date (YYYY-MM-DD,
@@ -22,7 +21,6 @@ starters as (
     from {{ ref('int_cla__periods_of_care') }} as p
     cross join bounds as b
     where p.started_with_rne_s
-        and not p.is_short_break
         and p.period_start >= b.year_start
         and p.period_start <= b.year_end
 ),
