@@ -112,7 +112,8 @@ CH_S20_EXIT = Chooser({"E4A": 48, "E13": 24, "E4B": 10, "E8": 10, "E3": 4, "E16"
 CH_CP_REVIEWS = Chooser({1: 22, 2: 42, 3: 17, 4: 11, 5: 5, 6: 3})
 CH_MOVE_REASON = Chooser({"CARPL": 25, "CREQB": 15, "CREQO": 12, "LAREQ": 10, "CHILD": 8, "STAND": 5,
                           "ALLEG": 3, "CLOSE": 4, "APPRR": 2, "PLACE": 6, "OTHER": 10})
-CH_LAPP = Chooser({"Z1": 88, "P1": 2, "P2": 5, "P3": 4, "P4": 1})
+# no P4 (unknown): rule 630 asks an option other than Z1 for its LA and date, which an unknown one cannot give
+CH_LAPP = Chooser({"Z1": 89, "P1": 2, "P2": 5, "P3": 4})
 # T1 hospital (at most 6 weeks), T2 holiday, T3 while the foster carers are on holiday (at most 3 weeks),
 # T4 seven days or less for another reason, T0 any other temporary move: (min days, max days)
 CH_TEMPORARY = Chooser({"T1": 30, "T2": 20, "T3": 25, "T4": 20, "T0": 5})
@@ -151,6 +152,7 @@ class Person:
     death: int | None = None
     is_mother: bool = False
     health: list = field(default_factory=list)
+    days_in_care_since_14: int = 0     # over the periods of care so far (care leaver status)
     care_end: int | None = None        # end of the latest period of care (also one dropped before the window)
     care_end_reason: str | None = None
 
@@ -401,7 +403,7 @@ class CouncilUnit:
     def one_missing_at_a_time(self, first: int, stop: int) -> None:
         """A child is missing (or away) once at a time (SSDA903 rule 574): the episodes written from row ``first`` on
         are put in date order and one that starts before the one before it ended moves to the day after (keeping its
-        length); one moved past the end of care or the as-at date is dropped. No draws, so the stream is as it
+        length, cut at the end of care); one moved past the end of care or the as-at date is dropped. No draws, so the stream is as it
         was."""
         rows = self.rows["ssd_missing"]
         C = COL_INDEX["ssd_missing"]
@@ -415,7 +417,7 @@ class CouncilUnit:
             start, end = o(row[s_col]), o(row[e_col])
             if free is not None and start < free:
                 shift = free - start
-                start, end = start + shift, None if end is None else end + shift
+                start, end = start + shift, None if end is None else min(end + shift, stop)
                 if start >= stop or start > self.as_at:
                     continue
                 row = row[:s_col] + (self.D(start),) + row[s_col + 1:]
@@ -1105,6 +1107,12 @@ class CouncilUnit:
                          cine_referral_outcome_json=json.dumps({"OUTCOME": "Assessment required", "OUTCOME_NFA_FLAG": "N"}),
                          cine_referral_nfa=self.flag(False), cine_close_reason="RC7" if close else None,
                          cine_close_date=self.D(close), cine_referral_team=tid, cine_referral_worker_id=wid)
+                # the disabled children's team's social worker through the series (SSDA903 SW12), and no previous
+                # permanence order (Z1) for each break that starts care (630)
+                self.involve(p, ref_id, "disabled", start, close, "Allocated Social Worker", "TSPROC")
+                self.add("ssd_cla_previous_permanence", lapp_table_id=self.nid("lapp"), lapp_person_id=p.pid,
+                         lapp_previous_permanence_order_date=None, lapp_previous_permanence_option="Z1",
+                         lapp_previous_permanence_la=None)
 
     def emit_period(self, per: Period) -> None:
         """Episodes, placements, legal statuses, reviews, visits, health and the rest for one period of care."""
@@ -1208,7 +1216,9 @@ class CouncilUnit:
                                                           .strftime("%d/%m/%Y") if opt in ("P1", "P2", "P3") else None),
                      lapp_previous_permanence_option=opt,
                      lapp_previous_permanence_la=r.choice(("211", "204", "205", "316", "317")) if opt != "Z1" else None)
-        self.involve(p, per.referral_id, "cla", per.start, per.end, "Allocated Social Worker", "TSPROC")
+        # the social worker stays with a child whose care lasted days (no allocation under 3 days: SSDA903 SW09)
+        sw_end = None if per.end is None else max(per.end, per.start + 7)
+        self.involve(p, per.referral_id, "cla", per.start, sw_end, "Allocated Social Worker", "TSPROC")
 
     def placement_as_recorded(self, ptype: str, provider: str, urn: str | None, per: Period,
                               d: int) -> tuple[str, str, str | None]:
@@ -1217,12 +1227,15 @@ class CouncilUnit:
 
         A child accommodated under section 20 (V2) is never placed with parents (rule 378): placed with relatives
         or friends instead (U3, the council's own provision). Other public provision (PR3) provides no foster,
-        adoption, parent or children's home placement (529): a voluntary provider (PR5) does. A residential care
+        adoption, parent or children's home placement (529): a voluntary provider (PR5) does; another local authority
+        (PR2) none with parents, in the NHS or in custody (528): other public provision does. A residential care
         home (R1) has no Ofsted URN (222); every placement type but P1, P3, R1, R2, R5, T0-T4 and Z11-Z14 has one
         (218): the fostering service's (the council's own for PR1, an agency's otherwise), the adoption agency's,
         the family centre's."""
         if ptype == "P1" and next((c for s, c in reversed(per.legal) if s <= d), None) == "V2":
             ptype, provider = "U3", "PR1"
+        if provider == "PR2" and ptype in ("P1", "R2", "R5"):
+            provider = "PR3"        # another authority provides no parent, NHS or custody placement (528)
         if provider == "PR3" and ptype in PR3_NOT_ALLOWED:
             provider = "PR5"
         if ptype in URN_NOT_RECORDED:
@@ -1468,16 +1481,29 @@ class CouncilUnit:
             self.care_leaver(per)
             return
         years = (stop - lo) / YEAR
-        # SDQ yearly for 4-16
-        d = lo + r.randint(30, 330)
-        while d < stop:
-            a = p.age(d)
-            if 4 <= a < 17 and d - per.start > 300:
+        # an SDQ in every collection year (April to March) by whose 31 March the child has been in care 12 months
+        # (SSDA903 rule 186): a score, or now and then a reason; for a child turning 4 or 17 that year and outside
+        # 4-16 on the day, reason SDQ1 (rule 197B asks for a score or a reason)
+        first = dt.date.fromordinal(lo)
+        year = first.year if first.month >= 4 else first.year - 1
+        while (year_start := dt.date(year, 4, 1).toordinal()) < stop:
+            year_end = dt.date(year + 1, 3, 31).toordinal()
+            begin, end = max(lo, year_start), min(stop, year_end + 1)
+            year += 1
+            if year_end - per.start < 365 or end <= begin:
+                continue
+            d = cal.on_or_after(begin + r.randrange(end - begin))
+            if d >= end:
+                continue
+            if p.birthday(4) <= d < p.birthday(17):
                 reason = None if r.random() < 0.85 else r.choice(codes.SDQ_REASON[1:])
-                self.add("ssd_sdq_scores", csdq_table_id=self.nid("sdq"), csdq_person_id=p.pid,
-                         csdq_sdq_completed_date=self.D(cal.on_or_after(d)), csdq_sdq_reason=reason,
-                         csdq_sdq_score=None if reason else str(max(0, min(40, int(r.gauss(14.5, 7))))))
-            d += r.randint(330, 400)
+            elif any(year_start <= p.birthday(age) <= year_end for age in (4, 17)):
+                reason = codes.SDQ_REASON[0]
+            else:
+                continue
+            self.add("ssd_sdq_scores", csdq_table_id=self.nid("sdq"), csdq_person_id=p.pid,
+                     csdq_sdq_completed_date=self.D(d), csdq_sdq_reason=reason,
+                     csdq_sdq_score=None if reason else str(max(0, min(40, int(r.gauss(14.5, 7))))))
         if p.age(lo) >= 10 or p.age(stop) >= 12:
             # missing episodes
             if r.random() < 0.14:
@@ -1487,6 +1513,8 @@ class CouncilUnit:
                     if p.age(d) < 10:
                         continue
                     e2 = d + (r.randint(0, 1) if r.random() < 0.7 else r.randint(2, 10))
+                    # found before care ends (SSDA903 577; one missing on the day care ends must leave by E8: 580)
+                    e2 = max(d, min(e2, per.end - 1))
                     offered = r.random() < 0.85
                     self.add("ssd_missing", miss_table_id=self.nid("missing"), miss_person_id=p.pid,
                              miss_missing_episode_start_date=self.D(d),
@@ -1615,10 +1643,15 @@ class CouncilUnit:
         r = self.r
         p = per.person
         b16, b18, b21 = p.birthday(16), p.birthday(18), p.birthday(21)
-        in_care_since_14 = min(per.end, self.as_at) - max(per.start, p.birthday(14))
-        if in_care_since_14 < 91 or self.as_at < b16 or self.as_at >= b21 + 365 or per.end < b16:
+        # DfE's 13 weeks in care since the 14th birthday add up over every period of care but short breaks
+        if per.ctype != "short_break":
+            p.days_in_care_since_14 += max(0, min(per.end, self.as_at) - max(per.start, p.birthday(14)))
+        in_care_since_14 = p.days_in_care_since_14
+        # kept to 22 and a half: a 21st birthday in the last collection year still needs its OC3 record
+        if in_care_since_14 < 91 or self.as_at < b16 or self.as_at >= b21 + 548 or per.end < b16:
             return
-        if per.end_reason in codes.REC_ADOPTED + ("E2",) or per.ctype in ("remand", "short_break"):
+        # a child remanded to the authority is looked after, and a care leaver as any other (LASPO Act 2012, s.104)
+        if per.end_reason in codes.REC_ADOPTED + ("E2",) or per.ctype == "short_break":
             return
         if per.end > self.as_at:
             elig = "Eligible"
@@ -1626,15 +1659,18 @@ class CouncilUnit:
             elig = "Former relevant"
         else:
             elig = "Relevant"
-        latest = max(per.start, self.as_at - r.randint(1, 120))
+        latest = min(max(per.start, self.as_at - r.randint(1, 120)), b21)   # contact ends at 21
         in_touch = r.choice(("YES",) * 9 + ("NO", "REFU")) if elig != "Eligible" else "YES"
         acc = r.choice(codes.CARE_LEAVER_ACCOM)
+        if acc == "Z" and self.as_at < p.birthday(19):
+            acc = "D"       # staying put with former foster carers begins at 18, after the 17th-birthday OC3 (3001)
         pa_first = r.choice(FEMALE_LIST + MALE_LIST)
         wid, tid = self.worker("leaving")
         row = self.add("ssd_care_leavers", clea_table_id=self.nid("leaver"), clea_person_id=p.pid,
                        clea_care_leaver_eligibility=elig, clea_care_leaver_in_touch=in_touch,
                        clea_care_leaver_latest_contact=self.D(latest), clea_care_leaver_accommodation=acc,
-                       clea_care_leaver_accom_suitable="1" if r.random() < 0.88 else "2",
+                       # no fixed abode and custody are never recorded as suitable (rule 133 accepts S2 and X2 only)
+                       clea_care_leaver_accom_suitable="1" if r.random() < 0.88 and acc not in ("S", "X") else "2",
                        clea_care_leaver_activity=r.choice(codes.CARE_LEAVER_ACTIVITY),
                        clea_pathway_plan_review_date=self.D(max(per.start, self.as_at - r.randint(1, 200))),
                        clea_care_leaver_personal_advisor=f"{pa_first} {r.choice(SURNAMES)}",

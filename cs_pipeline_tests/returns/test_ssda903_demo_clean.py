@@ -19,18 +19,10 @@ from cs_pipeline_tests.test_end_to_end import run_demo
 
 YEAR = CollectionYear.parse("2025-26")   # the latest year ended by the generator's as-at date (30 September 2026)
 
-# Rules still flagging unseeded rows on the demo, each an open question recorded in the closing note of issue 10.
+# Rules still flagging unseeded rows on the demo (a generator gap, recorded in the closing note of issue 10).
 # Any other rule flagging an unseeded child fails the test.
 KNOWN_UNSEEDED = {
-    "SW12STG2": "the public validator's logic (copied) flags every open episode that is not the care start",
-    "SW17STG2": "whether sw_episodes covers children who left care in the year (DfE scope question)",
-    "SW11bSTG2": "as SW17STG2",
-    "131": "care leavers in the OC3 cohort with no ssd_care_leavers record (generator)",
-    "132": "as 131",
-    "133": "S1/X1 accommodation, which the public validator's list lacks",
-    "186": "the generator records no SDQ for some children in a year",
-    "197B": "as 186",
-    "630": "previous permanence P4 returned without LA_PERM and DATE_PERM",
+    "336": "the generator can move a child placed with parents (P1) under a placement order straight to adopters",
 }
 
 

@@ -241,7 +241,7 @@ def test_header(built):
                  ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"]) == [
         ("A01", "F", d("2010-05-10"), "WBRI", "A123456789012", "1", d("2025-09-01")),
         ("B02", "M", d("2008-02-01"), "AOTH", "UN2", None, None),
-        ("E05", "F", d("2012-01-01"), "WBRI", None, "0", None),
+        ("E05", "F", d("2012-01-01"), "WBRI", None, None, None),   # short breaks only: no MOTHER (rule 399)
         ("F06", "F", d("2016-03-03"), "WBRI", None, "0", None),
     ]
     assert [r[0] for r in _rows(built["both"]["ssda903_header"], "2026-27", ["CHILD"])] == ["A01", "D04", "F06"]

@@ -119,7 +119,8 @@ def build_council() -> ReturnsCouncil:
     c.provider_assessment("C01", "RHA", "COMPLETED", assessment="2025-06-01")
     sid = c.substance("C01", "2025-08-01", received="N")
     c.offer("C01", sid, "2025-08-10")
-    # C02: 3 at 1 April 2025, 4 at 31 March 2026: no SDQ items (the December score is ignored), no CONVICTED;
+    # C02: 3 at 1 April 2025, 4 at 31 March 2026: turning 4 in the year, the December score counts (DfE rule 197B asks
+    # for a score or reason), no CONVICTED;
     # under 5 -> HEALTH_CHECK from the surveillance check in the year -> 1. Immunisations: provider 'N' Jan 2024,
     # council 'Y' Dec 2024 (later by more than 28 days: the council's counts) -> 1. No dental check -> 0. RHA
     # 1 Sep 2025 at 3 -> due 1 Mar 2026, before 31 March -> 0. No substance misuse -> 0, blank, blank.
@@ -162,7 +163,7 @@ def build_council() -> ReturnsCouncil:
     # ---- PrevPerm ------------------------------------------------------------------------------------------------
     # C08: P3, day unknown (ZZ/05/2020: a partial date, blank as a DATE). C09: no record -> blanks. C10: P1 without
     # a date -> blank. C12: an impossible date (31/02/2021) -> blank.
-    # C11: a short break starting in the year -> left out.
+    # C11: a short break starting in the year -> returned too (rule 630 asks it of every start of care): Z1.
     c.person("C08", "2013-03-03")
     c.period("C08", "2025-07-01")
     c.previous_permanence("C08", "P3", la="211", date="ZZ/05/2020")
@@ -176,6 +177,7 @@ def build_council() -> ReturnsCouncil:
     c.previous_permanence("C12", "P2", la="205", date="31/02/2021")
     c.person("C11", "2014-06-06")
     c.period("C11", "2025-10-01", "2025-10-03", "E8", ls="V3")
+    c.previous_permanence("C11", "Z1")
     # ---- OC3 -----------------------------------------------------------------------------------------------------
     # L01: 18 on 15 Jun 2025, left care at 17 (in care from 14.2) -> OC3. Two care leaver records: the one with
     # contact 1 Jun 2025 (within 3 months before - 1 month after the birthday) counts: YES, F2, D + 1 -> D1.
@@ -285,7 +287,7 @@ def test_columns_are_dfe_columns_in_order(url):
 def test_oc2(url):
     assert rows(url, "ssda903_oc2") == [
         ("C01", d("2015-06-10"), 18, None, "1", None, "1", "1", "1", "1", "0", "1"),
-        ("C02", d("2022-02-15"), None, None, None, "1", "1", "0", "0", "0", None, None),
+        ("C02", d("2022-02-15"), 10, None, None, "1", "1", "0", "0", "0", None, None),
         ("C03", d("2012-05-01"), None, "SDQ2", "0", None, "0", "1", "0", "1", "1", None),
         ("C13", d("2013-02-02"), None, None, "0", None, "0", "0", "0", "0", None, None),
         ("L03", d("2008-09-01"), None, None, "0", None, "0", "0", "0", "0", None, None),
@@ -323,6 +325,7 @@ def test_previous_permanence(url):
         ("C08", d("2013-03-03"), "P3", "211", None),
         ("C09", d("2013-04-04"), None, None, None),
         ("C10", d("2014-05-05"), "P1", None, None),
+        ("C11", d("2014-06-06"), "Z1", None, None),
         ("C12", d("2014-07-07"), "P2", "205", None),
     ]
 
