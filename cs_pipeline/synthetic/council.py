@@ -1030,6 +1030,11 @@ class CouncilUnit:
                 continue
             clean.append(pl)
         clean = self.temporary_placements(clean, end)
+        for i, pl in enumerate(clean):
+            # placed for adoption with consent (A3/A4) straight from foster care only (DfE rule 336): from any other
+            # placement, under the placement order and not with a foster carer (A6)
+            if pl[1] in ("A3", "A4") and (i == 0 or clean[i - 1][1] not in codes.FOSTER + codes.ADOPTION_PLACEMENTS):
+                clean[i] = (pl[0], "A6", False) + pl[3:]
         if reason in ("E45", "E46") and clean and clean[-1][1] not in codes.FOSTER:
             # a special guardianship order to former foster carers needs a foster placement (DfE rule 516): to
             # other carers otherwise (E47, E48)

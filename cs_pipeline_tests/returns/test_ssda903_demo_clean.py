@@ -19,12 +19,6 @@ from cs_pipeline_tests.test_end_to_end import run_demo
 
 YEAR = CollectionYear.parse("2025-26")   # the latest year ended by the generator's as-at date (30 September 2026)
 
-# Rules still flagging unseeded rows on the demo (a generator gap, recorded in the closing note of issue 10).
-# Any other rule flagging an unseeded child fails the test.
-KNOWN_UNSEEDED = {
-    "336": "the generator can move a child placed with parents (P1) under a placement order straight to adopters",
-}
-
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
@@ -57,11 +51,11 @@ def test_seeded_defects_are_in_the_ground_truth(demo):
     assert all(row["person_id"] and row["rule_code"] and row["description"] for row in seeded)
 
 
-def test_flags_are_the_seeded_defects_and_the_known_open_rules(demo):
+def test_flags_are_the_seeded_defects(demo):
     seeded, flags = demo
     expected = {(row["person_id"], row["rule_code"]) for row in seeded}
     flagged = {(str(child), str(rule)) for child, rule in zip(flags["child_id"], flags["rule_code"])}
-    unexpected = {(child, rule) for child, rule in flagged - expected if rule not in KNOWN_UNSEEDED}
+    unexpected = flagged - expected
     missed = expected - flagged
     message = []
     if unexpected:
