@@ -87,6 +87,10 @@ def _apply(tables: dict, change: dict, year: str) -> None:
         raise ValueError(f"{year}: change names an unknown table or column: {change}") from None
     codes = [c for c in column.get("codes", []) if c not in set(change.get("remove_codes", []))]
     column["codes"] = codes + [c for c in change.get("add_codes", []) if c not in codes]
+    if "rename_to" in change:      # a renamed element keeps its place (CIN: GenderCurrent -> Sex)
+        columns = tables[change["table"]]["columns"]
+        tables[change["table"]]["columns"] = {
+            change["rename_to"] if name == change["column"] else name: spec for name, spec in columns.items()}
 
 
 @functools.cache

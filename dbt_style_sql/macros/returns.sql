@@ -50,3 +50,46 @@
 {% macro dated_in_year(expr) -%}
     {{ expr }} >= b.year_start and {{ expr }} <= b.year_end and {{ expr }} <= {{ as_at_date() }}
 {%- endmacro %}
+
+{#- Each child's Unique Pupil Number on a date (a SELECT of person_id, upn): the UPN identifier valid on that date,
+    else the latest recorded; upper case, spaces dropped. The 903 header and the CIN census share it. -#}
+{% macro upn_on(on_date) -%}
+    select person_id, identifier_value as upn
+    from (
+        select
+            person_id,
+            upper(replace(identifier_value, ' ', '')) as identifier_value,
+            row_number() over (
+                partition by person_id
+                order by
+                    case when coalesce(valid_from_date, {{ on_date }}) <= {{ on_date }}
+                        and coalesce(valid_to_date, {{ open_end_date() }}) >= {{ on_date }}
+                        then 0 else 1 end,
+                    valid_from_date desc nulls last,
+                    table_id desc
+            ) as pick
+        from {{ ref('stg_ssd__linked_identifiers') }}
+        where lower(trim(identifier_type)) = 'unique pupil number'
+            and nullif(trim(identifier_value), '') is not null
+    ) as ranked
+    where pick = 1
+{%- endmacro %}
+
+{#- The year's DfE code for expr (our value) from entries [{'value', 'code', 'first', 'last'}] (years a code was
+    collected); null when the year collects none of them (e.g. CIN GenderCurrent after 2023-24). -#}
+{% macro year_code(entries, expr) -%}
+    {%- set year = collection_year_bounds()['year'] -%}
+    {%- set current = [] -%}
+    {%- for entry in entries if entry.first <= year and (entry.last is none or year <= entry.last) -%}
+        {%- do current.append(entry) -%}
+    {%- endfor -%}
+    {%- if current -%}
+    case {{ expr }}
+    {%- for entry in current %}
+        when '{{ entry.value }}' then '{{ entry.code }}'
+    {%- endfor %}
+    end
+    {%- else -%}
+    cast(null as {{ dbt.type_string() }})
+    {%- endif -%}
+{%- endmacro %}

@@ -14,10 +14,5 @@
 
 {#- The year's DfE code for expr (our value): e.g. SEX '1' (male) -> '1' in 2023-24, 'M' from 2024-25. -#}
 {% macro ssda903_code(column, expr) -%}
-    {%- set year = collection_year_bounds()['year'] -%}
-    case {{ expr }}
-    {%- for entry in ssda903_year_codes()[column] if entry.first <= year and (entry.last is none or year <= entry.last) %}
-        when '{{ entry.value }}' then '{{ entry.code }}'
-    {%- endfor %}
-    end
+    {{ year_code(ssda903_year_codes()[column], expr) }}
 {%- endmacro %}

@@ -29,25 +29,7 @@ children as (
 ),
 
 upn as (
-    select person_id, identifier_value
-    from (
-        select
-            person_id,
-            upper(replace(identifier_value, ' ', '')) as identifier_value,
-            row_number() over (
-                partition by person_id
-                order by
-                    case when coalesce(valid_from_date, {{ collection_year_end() }}) <= {{ collection_year_end() }}
-                        and coalesce(valid_to_date, {{ open_end_date() }}) >= {{ collection_year_end() }}
-                        then 0 else 1 end,
-                    valid_from_date desc nulls last,
-                    table_id desc
-            ) as pick
-        from {{ ref('stg_ssd__linked_identifiers') }}
-        where lower(trim(identifier_type)) = 'unique pupil number'
-            and nullif(trim(identifier_value), '') is not null
-    ) as ranked
-    where pick = 1
+    {{ upn_on(collection_year_end()) }}
 ),
 
 first_child as (
@@ -65,7 +47,7 @@ shaped as (
         {{ sex_903('p.sex', 'p.gender') }} as sex,
         p.dob,
         {{ code_in('p.ethnicity', ethnic_codes) }} as ethnic,
-        coalesce(u.identifier_value, {{ code_in('p.upn_unknown', ['UN1', 'UN2', 'UN3', 'UN4', 'UN5']) }}) as upn,
+        coalesce(u.upn, {{ code_in('p.upn_unknown', ['UN1', 'UN2', 'UN3', 'UN4', 'UN5']) }}) as upn,
         p.is_mother,
         fc.first_child_dob,
         coalesce(fc.has_later_birth, false) and fc.first_child_dob is null as has_later_birth_only,
