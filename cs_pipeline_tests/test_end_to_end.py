@@ -126,3 +126,20 @@ def test_a_broken_source_table_blocks_only_its_own_lineage(tmp_path_factory):
     assert warehouse.scalar(stamp.format("stg_ssd__missing")) == before["stg_ssd__missing"]
     assert warehouse.scalar(stamp.format("stg_ssd__person")) > before["stg_ssd__person"]
     assert warehouse.scalar("SELECT count(*) FROM marts.iha_timeliness") == built_before
+
+
+def test_cin_census_message_is_valid_against_its_years_schema(demo):
+    from lxml import etree
+
+    from cs_pipeline.returns.collection_year import CollectionYear
+    from cs_pipeline_tests.returns.test_cin_census_xml import schema_for
+
+    _, warehouse, data_dir = demo
+    year = CollectionYear.parse("2025-26")   # the latest ended by the demo's as-at date, 30 September 2026
+    doc = etree.parse(str(data_dir / "output" / "returns" / "cin" / str(year) / "cin_census.xml"))
+    schema = schema_for(year)
+    assert schema.validate(doc), schema.error_log
+    children = warehouse.scalar(f"select count(*) from returns.cin_child_identifiers where collection_year = '{year}'")
+    episodes = warehouse.scalar(f"select count(*) from returns.cin_details where collection_year = '{year}'")
+    assert children > 0 and len(doc.findall("Children/Child")) == children
+    assert len(doc.findall("Children/Child/CINdetails")) == episodes

@@ -1,0 +1,31 @@
+"""The CIN census in Dagster: the XML message DfE receives, from the dbt models ``returns/cin_*`` of the run's
+collection year (unpartitioned, as the SSDA903 assets: see ``cs_pipeline/defs/returns/ssda903.py``)."""
+
+import dagster as dg
+
+from cs_pipeline.defs.resources import PipelineSettings
+from cs_pipeline.returns.cin.xml_message import RETURN_NAME, model_name, write_census_file
+from cs_pipeline.returns.collection_year import return_tables, supported_years
+
+TABLE_KEYS = [
+    dg.AssetKey(["returns", model_name(name)])
+    for name in sorted({name for year in supported_years(RETURN_NAME) for name in return_tables(RETURN_NAME, year)})
+]
+
+
+@dg.asset(
+    key=["returns", "cin_census_file"],
+    deps=TABLE_KEYS,
+    group_name="returns",
+    kinds={"xml"},
+    description="DfE's CIN census XML message for the run's collection year (returns/cin/<year>/cin_census.xml under "
+    "CS_PIPELINE_OUTPUT_DIR), in the element order of DfE's schema of that year; the same inputs give the same file.",
+)
+def cin_census_file(context: dg.AssetExecutionContext, pipeline: PipelineSettings) -> dg.MaterializeResult:
+    settings = pipeline.settings()
+    year = settings.collection_year
+    path, children = write_census_file(pipeline.warehouse(), year, settings.la_code, settings.as_at,
+                                       settings.output_dir)
+    context.log.info(f"CIN census {year}: {children} children")
+    return dg.MaterializeResult(
+        metadata={"collection_year": str(year), "children": children, "file": dg.MetadataValue.path(str(path))})

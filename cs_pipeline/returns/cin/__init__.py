@@ -1,0 +1,1 @@
+"""The CIN census: the XML message DfE receives, from the ``returns.cin_*`` tables."""
