@@ -49,10 +49,11 @@ class _Rows:
         self.by_key: dict[str, list[tuple]] = defaultdict(list)
         links = [c for c in LINKS if c in frame.columns]
         columns = links + self.fields
+        n = len(links)
         for row in frame[columns].itertuples(index=False, name=None):
-            values = dict(zip(columns, row))
-            self.by_key[_text(values[key])].append(
-                (values, [(name, _text(values[name])) for name in self.fields]))
+            ids = dict(zip(links, row[:n]))      # the links only: the document's rows stay small in memory
+            self.by_key[_text(ids[key])].append(
+                (ids, [(name, _text(value)) for name, value in zip(self.fields, row[n:])]))
 
     def of(self, key) -> list[tuple[dict, list[tuple[str, str | None]]]]:
         return self.by_key.get(key, [])
