@@ -1,4 +1,4 @@
-{#- Macros the SSDA903 return models share (models/returns/ssda903_*). -#}
+{#- Macros the return models share (models/returns/ssda903_*, cin_*). -#}
 
 {#- Pre-hook of a returns model kept per collection year (incremental, unique_key collection_year): deletes the
     year's rows first, so a rebuild that now finds no rows for the year leaves none behind (delete+insert alone only
@@ -92,4 +92,16 @@
     {%- else -%}
     cast(null as {{ dbt.type_string() }})
     {%- endif -%}
+{%- endmacro %}
+
+{#- A span (start, end) open at any time in the collection year and begun by the as-at date: begun by 31 March, not
+    ended before 1 April (the CIN census's episodes, assessments, plans and enquiries). -#}
+{% macro open_in_year(start_expr, end_expr) -%}
+    {{ start_expr }} <= {{ collection_year_end() }} and {{ start_expr }} <= {{ as_at_date() }}
+        and ({{ end_expr }} is null or {{ end_expr }} >= {{ collection_year_start() }})
+{%- endmacro %}
+
+{#- A span's end as the return states it: only when by 31 March and known by the as-at date, else blank. -#}
+{% macro end_by_year_end(end_expr) -%}
+    case when {{ end_expr }} <= {{ collection_year_end() }} then {{ known_by_as_at(end_expr) }} end
 {%- endmacro %}

@@ -7,15 +7,12 @@ with assessments as (
         d."CINdetailsID",
         a.assessment_id,
         a.assessment_start_date,
-        case when a.assessment_auth_date <= {{ collection_year_end() }}
-            then {{ known_by_as_at('a.assessment_auth_date') }} end as auth_date
+        {{ end_by_year_end('a.assessment_auth_date') }} as auth_date
     from {{ ref('cin_details') }} as d
     inner join {{ ref('stg_ssd__cin_assessments') }} as a
         on a.referral_id = d."CINdetailsID"
     where d.collection_year = {{ collection_year() }}
-        and a.assessment_start_date <= {{ collection_year_end() }}
-        and a.assessment_start_date <= {{ as_at_date() }}
-        and (a.assessment_auth_date is null or a.assessment_auth_date >= {{ collection_year_start() }})
+        and {{ open_in_year('a.assessment_start_date', 'a.assessment_auth_date') }}
 )
 
 select

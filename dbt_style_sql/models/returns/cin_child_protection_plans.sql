@@ -17,8 +17,7 @@ plans as (
         d."CINdetailsID",
         p.cp_plan_id,
         p.cp_plan_start_date,
-        case when p.cp_plan_end_date <= {{ collection_year_end() }}
-            then {{ known_by_as_at('p.cp_plan_end_date') }} end as end_date,
+        {{ end_by_year_end('p.cp_plan_end_date') }} as end_date,
         {{ code_in('p.cp_plan_initial_category', categories) }} as initial_category,
         coalesce({{ code_in('p.cp_plan_latest_category', categories) }},
                  {{ code_in('p.cp_plan_initial_category', categories) }}) as latest_category,
@@ -27,8 +26,7 @@ plans as (
     inner join numbered as p
         on p.referral_id = d."CINdetailsID"
     where d.collection_year = {{ collection_year() }}
-        and p.cp_plan_start_date <= {{ collection_year_end() }}
-        and (p.cp_plan_end_date is null or p.cp_plan_end_date >= {{ collection_year_start() }})
+        and {{ open_in_year('p.cp_plan_start_date', 'p.cp_plan_end_date') }}
 )
 
 select

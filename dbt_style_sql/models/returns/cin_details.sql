@@ -11,8 +11,7 @@ with episodes as (
     from {{ ref('int_cin__episode_chains') }} as c
     left join {{ ref('stg_ssd__cin_episodes') }} as e
         on e.referral_id = c.referral_id
-    where c.referral_date <= {{ collection_year_end() }}
-        and (c.close_date is null or c.close_date >= {{ collection_year_start() }})
+    where {{ open_in_year('c.referral_date', 'c.close_date') }}
 ),
 
 icpc as (

@@ -7,15 +7,12 @@ with plans as (
         d."CINdetailsID",
         p.cin_plan_id,
         p.cin_plan_start_date,
-        case when p.cin_plan_end_date <= {{ collection_year_end() }}
-            then {{ known_by_as_at('p.cin_plan_end_date') }} end as end_date
+        {{ end_by_year_end('p.cin_plan_end_date') }} as end_date
     from {{ ref('cin_details') }} as d
     inner join {{ ref('stg_ssd__cin_plans') }} as p
         on p.referral_id = d."CINdetailsID"
     where d.collection_year = {{ collection_year() }}
-        and p.cin_plan_start_date <= {{ collection_year_end() }}
-        and p.cin_plan_start_date <= {{ as_at_date() }}
-        and (p.cin_plan_end_date is null or p.cin_plan_end_date >= {{ collection_year_start() }})
+        and {{ open_in_year('p.cin_plan_start_date', 'p.cin_plan_end_date') }}
 )
 
 select

@@ -26,9 +26,7 @@ enquiries as (
     left join icpc as i
         on i.s47_enquiry_id = s.s47_enquiry_id
     where d.collection_year = {{ collection_year() }}
-        and s.s47_start_date <= {{ collection_year_end() }}
-        and s.s47_start_date <= {{ as_at_date() }}
-        and (s.s47_end_date is null or s.s47_end_date >= {{ collection_year_start() }})
+        and {{ open_in_year('s.s47_start_date', 's.s47_end_date') }}
 )
 
 select
