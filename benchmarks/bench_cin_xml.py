@@ -1,11 +1,11 @@
-"""Benchmark: the CIN census XML at national size, written and then validated against DfE's schema.
+"""Benchmark: the CIN census XML at national size, written, validated against DfE's schema, and read back.
 
     python benchmarks/bench_cin_xml.py --warehouse data/warehouse.duckdb [--children 650000] [--collection-year 2025-26]
 
 Reads the census tables a pipeline run built (returns.cin_*), copies them under new child and link ids until there
 are --children children (England's census holds about 650,000), writes the message as the pipeline does
 (``write_message``: streaming, one child at a time) and validates it against DfE's schema of the year from
-../shared/reference (lxml). Prints wall time and peak memory (RSS) of each step, children per second and file size.
+../shared/reference (lxml), then reads it back as ``validate cin`` does (``read_message``). Prints wall time and peak memory (RSS) of each step, children per second and file size.
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cs_pipeline.lib.warehouse import Warehouse  # noqa: E402
 from cs_pipeline.returns.cin.xml_message import LINKS, read_tables, write_message  # noqa: E402
+from cs_pipeline.returns.cin.xml_reader import read_message  # noqa: E402
 from cs_pipeline.returns.collection_year import CollectionYear  # noqa: E402
 
 SPEC = (Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "liia-tools-pipeline" / "liiatools"
@@ -75,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         valid = schema.validate(etree.parse(str(path)))
         t3 = time.perf_counter()
         print(f"validate: {t3 - t2:6.1f} s  valid={valid}  peak {peak_mb():,.0f} MB")
+        read = read_message(path, year)
+        t4 = time.perf_counter()
+        print(f"read:     {t4 - t3:6.1f} s  {sum(len(f) for f in read.values()):,} rows  {written / (t4 - t3):,.0f} children/s")
     print(f"write + validate: {t3 - t1:.1f} s for {written:,} children")
     return 0 if valid else 1
 
