@@ -1,0 +1,1 @@
+"""Publish stage: what leaves the warehouse for readers outside the data team."""
