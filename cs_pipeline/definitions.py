@@ -4,7 +4,7 @@ from __future__ import annotations
 import dagster as dg
 
 from cs_pipeline.config import Settings
-from cs_pipeline.defs import automation, linkage, quality, returns, sources, transform
+from cs_pipeline.defs import automation, linkage, publish, quality, returns, sources, transform
 from cs_pipeline.defs.resources import PipelineSettings
 
 
@@ -21,6 +21,7 @@ defs = dg.Definitions.merge(
     linkage.defs,
     transform.defs,
     returns.defs,
+    publish.defs,
     automation.defs,
     dg.Definitions(
         resources={"pipeline": PipelineSettings.from_env()},

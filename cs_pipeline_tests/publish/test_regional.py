@@ -86,3 +86,26 @@ def test_same_inputs_same_files(warehouse, tmp_path):
     write_regional_copy(warehouse, tables, tmp_path / "b", KEY)
     name = "returns__ssda903_episodes.csv"
     assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+@pytest.mark.parametrize("key", [None, "k" * 20])
+def test_the_asset_shares_only_when_a_key_is_set(tmp_path, monkeypatch, key):
+    import dagster as dg
+
+    from cs_pipeline.config import Settings
+    from cs_pipeline.defs.publish.regional import regional_copy
+    from cs_pipeline.defs.resources import PipelineSettings
+
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    Warehouse(url).write_frame(pd.DataFrame({"person_id": IDS, "outcome": ["late"] * 3}), "marts", "iha_timeliness")
+    if key:
+        monkeypatch.setenv(KEY_VARIABLE, key)
+    else:
+        monkeypatch.delenv(KEY_VARIABLE, raising=False)
+    settings = Settings.from_env({"CS_PIPELINE_WAREHOUSE_URL": url, "CS_PIPELINE_OUTPUT_DIR": str(tmp_path / "out"),
+                                  "CS_PIPELINE_AS_AT": "2026-09-30"})
+    result = dg.materialize([regional_copy], resources={"pipeline": PipelineSettings.from_settings(settings)})
+    metadata = result.asset_materializations_for_node("publish__regional_copy")[0].metadata
+    assert metadata["shared"].value is bool(key)
+    assert (tmp_path / "out" / "returns_shared" / "marts__iha_timeliness.csv").exists() is bool(key)
+    assert key is None or key not in str(metadata)
