@@ -1,6 +1,6 @@
 """A degraded copy of the marts and returns for a regional partnership (as London councils share through LIIA).
 
-Child ids become a keyed hash (HMAC-SHA256 under CS_PIPELINE_SHARED_HASH_KEY: partners with the same key can join
+Child ids (and the case records' and workers' ids) become a keyed hash (HMAC-SHA256 under CS_PIPELINE_SHARED_HASH_KEY: partners with the same key can join
 their copies, nobody without it can reverse or recompute them), dates of birth the first of their month, postcodes
 their sector; UPNs, NHS numbers, names and social worker ids are dropped. Columns are recognised by name, so a new
 mart column is degraded (or dropped) by the same rules. The key is never logged or written.
@@ -21,7 +21,10 @@ from cs_pipeline.lib.warehouse import Warehouse, quote_ident, sql_type
 
 KEY_VARIABLE = "CS_PIPELINE_SHARED_HASH_KEY"
 SHARED_SCHEMA = "returns_shared"
-_ID_COLUMNS = {"person_id", "child_id", "child", "lachildid", "la_child_id", "mother_id"}
+_ID_COLUMNS = {"person_id", "child_id", "child", "lachildid", "la_child_id", "mother_id", "cindetailsid",
+               "assessmentid", "cppid"}
+# record ids that are not a person's (kept: a team is no one; row_id is the row's place in its table)
+_KEPT_IDS = {"team_id", "team_parent_id", "row_id"}
 _DOB_COLUMNS = {"dob", "date_of_birth", "personbirthdate", "expectedpersonbirthdate", "mc_dob"}
 _POSTCODE_COLUMNS = {"home_post", "pl_post", "postcode"}
 _DROPPED = {"upn", "formerupn", "upnunknown", "first_name", "last_name", "forename", "surname", "name", "sw_id"}
@@ -61,7 +64,9 @@ def _kind(column: str) -> str | None:
     name = column.lower()
     if name in _DROPPED or "nhs_number" in name:
         return "drop"
-    if name in _ID_COLUMNS or name.endswith("_person_id"):
+    # a child's, a worker's and every case record's id (referral, assessment, plan ...): hashed under the same key,
+    # so the copy still joins within itself but leads back to no one in the council's systems
+    if name in _ID_COLUMNS or (name.endswith("_id") and name not in _KEPT_IDS):
         return "id"
     if name in _DOB_COLUMNS or "birth_date" in name or name.endswith("_dob"):
         return "dob"

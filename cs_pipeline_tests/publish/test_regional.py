@@ -40,11 +40,15 @@ def test_key_comes_from_the_environment():
 
 
 def test_columns_are_degraded_or_dropped_by_name():
-    frame = pd.DataFrame({"person_id": IDS, "clae_person_id": IDS, "DOB": DOBS, "HOME_POST": POSTCODES,
+    frame = pd.DataFrame({"person_id": IDS, "clae_person_id": IDS, "referral_id": ["R1", "R2", "R3"],
+                          "team_id": ["T1"] * 3, "row_id": [0, 1, 2], "DOB": DOBS, "HOME_POST": POSTCODES,
                           "UPN": ["A123456789012"] * 3, "nhs_number": ["9434765919"] * 3, "outcome": ["on_time"] * 3})
     out = degrade_frame(frame, KEY)
-    assert list(out.columns) == ["person_id", "clae_person_id", "DOB", "HOME_POST", "outcome"]
+    assert list(out.columns) == ["person_id", "clae_person_id", "referral_id", "team_id", "row_id", "DOB", "HOME_POST",
+                                 "outcome"]
     assert list(out["person_id"]) == [hash_child_id(i, KEY) for i in IDS] == list(out["clae_person_id"])
+    assert list(out["referral_id"]) == [hash_child_id(r, KEY) for r in ("R1", "R2", "R3")]
+    assert list(out["team_id"]) == ["T1"] * 3 and list(out["row_id"]) == [0, 1, 2]
     assert list(out["DOB"]) == [dt.date(2015, 5, 1), dt.date(2012, 11, 1), dt.date(2019, 2, 1)]
     assert list(out["HOME_POST"]) == ["E1 6", "SW1A 1", "N1 9"]
     assert list(out["outcome"]) == ["on_time"] * 3
