@@ -1,6 +1,6 @@
 """The validation report of a return: errors by rule with counts, and by child (ids only), as XLSX and HTML.
 
-Every flag row is in the flags CSV; the report is what a 903 lead reads: which rules to fix first, which children
+Every flag row is in the flags CSV; the report is what a 903 or CIN lead reads: which rules to fix first, which children
 have most to fix. No names, dates of birth or other values of a child appear in it, only the return's child ids.
 """
 from __future__ import annotations
@@ -13,9 +13,11 @@ import pandas as pd
 
 from cs_pipeline.returns.rules import rules_for_year
 
+TITLES = {"ssda903": "SSDA903", "cin": "CIN census"}
+
 
 def by_rule(validation) -> pd.DataFrame:
-    rules = {r.code: r for r in rules_for_year("ssda903", validation.year)}
+    rules = {r.code: r for r in rules_for_year(validation.return_name, validation.year)}
     flags = validation.run.flags
     counts = (
         duckdb.sql(
@@ -86,7 +88,8 @@ def write_report(validation, folder: Path) -> list[Path]:
     unreadable = pd.DataFrame(
         [(i.file, i.row, i.column, i.problem) for i in validation.loaded.issues], columns=["file", "row", "column", "problem"]
     )
-    name = f"ssda903_{validation.year}_validation"
+    name = f"{validation.return_name}_{validation.year}_validation"
+    title = TITLES[validation.return_name]
     xlsx = folder / f"{name}.xlsx"
     _write_xlsx(
         xlsx, {"By rule": rules, "By child": children, "Rules not run": status, "Unreadable values": unreadable}
@@ -95,10 +98,10 @@ def write_report(validation, folder: Path) -> list[Path]:
     total = len(run.flags)
     page.write_text(
         "<!doctype html><html><head><meta charset='utf-8'>"
-        f"<title>SSDA903 {validation.year}: validation</title>"
+        f"<title>{title} {validation.year}: validation</title>"
         "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}</style></head><body>"
-        f"<h1>SSDA903 {validation.year}: DfE validation</h1>"
+        f"<h1>{title} {validation.year}: DfE validation</h1>"
         f"<p>{total:,} flags from {len(rules)} rules on {len(children):,} children; {len(run.ran)} rules run, "
         f"{len(run.skipped)} not run (tables not supplied), {len(run.failed)} failed.</p>"
         f"<h2>By rule</h2>{_html_table(rules)}"

@@ -9,8 +9,10 @@ The SQL reads the return's tables by their file names (``episodes``, ``header``,
 ``episodes_last``, ...), each with a ``row_id`` (0-based row of the file or table) and DfE's columns; date columns
 are DATEs (NULL when blank or unreadable) with the text as given in ``<column>_raw``. It selects
 ``table_name, row_id`` for every row it flags. It is a Jinja template: ``{{ collection_start }}`` and
-``{{ collection_end }}`` are DATE literals of the year, ``supplied`` the set of tables given, and the helpers below
-hide the few places where DuckDB's and PostgreSQL's SQL differ.
+``{{ collection_end }}`` are DATE literals of the census period (the year's, or the one a CIN file's ReferenceDate
+sets), ``supplied`` the set of tables given, and the helpers below hide the few places where DuckDB's and
+PostgreSQL's SQL differ. ``working_days`` (``calendar_date``, ``working_day_index``: England's working days, from
+:mod:`cs_pipeline.lib.working_days`) may be read by rules that count working days, where the runner supplies it.
 """
 from __future__ import annotations
 
@@ -168,17 +170,22 @@ DIALECTS = {"duckdb": _DuckDB(), "postgresql": _PostgreSQL()}
 _JINJA = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
 
 
-def render(rule: Rule, dialect: str, year: CollectionYear, supplied: frozenset[str] = frozenset()) -> str:
+def render(rule: Rule, dialect: str, year: CollectionYear, supplied: frozenset[str] = frozenset(),
+           period: tuple | None = None) -> str:
     """The rule's SQL for an engine and year; ``supplied`` (the tables given) lets a rule read a table only when it
-    is there (``{% if 'episodes_last' in supplied %}``), as DfE's checks use last year's data when it is uploaded."""
+    is there (``{% if 'episodes_last' in supplied %}``), as DfE's checks use last year's data when it is uploaded.
+    ``period`` (start, end) replaces the year's 1 April to 31 March where a return states its own (CIN's
+    ReferenceDate)."""
     d = DIALECTS[dialect]
+    start, end = period or (year.start, year.end)
     helpers = {
         name: getattr(d, name)
         for name in ("days_between", "full_match", "add_years", "add_months", "add_days", "is_integer", "to_integer")
     }
     return _JINJA.from_string(rule.sql).render(
-        collection_start=d.date_literal(year.start),
-        collection_end=d.date_literal(year.end),
+        collection_start=d.date_literal(start),
+        collection_end=d.date_literal(end),
+        census_year_end=d.date_literal(year.end),  # 31 March of the collection year, whatever the period
         dialect=d.name,
         supplied=frozenset(supplied),
         **helpers,
@@ -209,8 +216,9 @@ class RuleRun:
 
 
 FLAG_TABLE = "dfe_rule_flags"
-# tables rules read but never flag: they have no child (Ofsted's provider lists, the council's own code)
-REFERENCE_TABLES = frozenset({"provider_info", "local_authority"})
+# tables rules read but never flag with a child: Ofsted's provider lists, the council's own code, England's working
+# days (a return adds its own: CIN's message header)
+REFERENCE_TABLES = frozenset({"provider_info", "local_authority", "working_days"})
 
 
 def failure_text(exc: Exception) -> str:
@@ -219,9 +227,12 @@ def failure_text(exc: Exception) -> str:
     return f"{type(exc).__name__}: " + re.sub(r"'[^']*'", "'...'", first)[:300]
 
 
-def run_rules(runner: SqlRunner, rules: list[Rule], year: CollectionYear, supplied: set[str]) -> RuleRun:
+def run_rules(runner: SqlRunner, rules: list[Rule], year: CollectionYear, supplied: set[str],
+              child_column: str = "CHILD", period: tuple | None = None,
+              reference_tables: frozenset[str] = REFERENCE_TABLES) -> RuleRun:
     """Run each rule whose tables were all supplied; flags are gathered in a temporary table and returned with
-    the child each flagged row belongs to. A rule that fails is reported, never silently dropped."""
+    the child each flagged row belongs to (``child_column`` of the flagged table: the 903's CHILD, CIN's
+    LAchildID). A rule that fails is reported, never silently dropped."""
     run = RuleRun(flags=pd.DataFrame())
     runner.execute(f"drop table if exists {FLAG_TABLE}")
     runner.execute(f"create temporary table {FLAG_TABLE} (rule_code varchar, table_name varchar, row_id bigint)")
@@ -231,7 +242,7 @@ def run_rules(runner: SqlRunner, rules: list[Rule], year: CollectionYear, suppli
             run.skipped[rule.code] = f"needs {', '.join(absent)}"
             continue
         started = time.perf_counter()
-        sql = render(rule, runner.dialect, year, frozenset(supplied))
+        sql = render(rule, runner.dialect, year, frozenset(supplied), period)
         try:
             runner.run_isolated(
                 f"insert into {FLAG_TABLE} select distinct '{rule.code}', f.table_name, f.row_id from ({sql}) f"
@@ -241,9 +252,10 @@ def run_rules(runner: SqlRunner, rules: list[Rule], year: CollectionYear, suppli
             continue
         run.ran.append(rule.code)
         run.seconds[rule.code] = time.perf_counter() - started
-    flagged_tables = sorted(t for t in supplied if t not in REFERENCE_TABLES)
+    flagged_tables = sorted(t for t in supplied if t not in reference_tables)
     children = " union all ".join(
-        f"select '{t}' as table_name, row_id, cast(\"CHILD\" as varchar) as child_id from {t}" for t in flagged_tables
+        f"select '{t}' as table_name, row_id, cast(\"{child_column}\" as varchar) as child_id from {t}"
+        for t in flagged_tables
     )
     run.flags = runner.fetch(
         f"select f.rule_code, f.table_name, f.row_id, c.child_id from {FLAG_TABLE} f "

@@ -3,9 +3,12 @@
     python -m cs_pipeline.returns.validate ssda903 --collection-year 2025-26 FOLDER
         [--previous-year FOLDER] [--ofsted-providers XLSX [XLSX]] [--flags-csv PATH] [--report-dir DIR]
         [--list-rules]
+    python -m cs_pipeline.returns.validate cin --collection-year 2025-26 FILE.xml
+        [--flags-csv PATH] [--report-dir DIR] [--list-rules]
 
-Loads DfE's 903 CSVs from FOLDER (tables recognised by their columns), runs every rule of the year whose tables
-were supplied, prints a summary (counts and ids only), and writes the flags and the report if asked.
+Loads DfE's 903 CSVs from FOLDER (tables recognised by their columns), or a CIN census XML message (read in one
+pass), runs every rule of the year whose tables were supplied, prints a summary (counts and ids only), and writes
+the flags and the report if asked.
 Exit status: 0 when no rule flagged anything, 1 when some did, 2 when the files could not be read, 3 when a rule
 failed to run (the summary names it).
 """
@@ -20,14 +23,18 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from cs_pipeline.returns.cin import rule_tables as cin_tables
 from cs_pipeline.returns.collection_year import CollectionYear, return_tables, supported_years
+from cs_pipeline.returns.loading import DuckDBRunner, LoadedReturn, ReturnFileError
+from cs_pipeline.returns.report import TITLES, write_report
 from cs_pipeline.returns.rules import RuleRun, rules_for_year, run_rules
-from cs_pipeline.returns.ssda903.files import DuckDBRunner, LoadedReturn, ReturnFileError, load_folder
+from cs_pipeline.returns.ssda903.files import load_folder
 from cs_pipeline.returns.ssda903.providers import load_provider_lists
 
 
 @dataclass
 class Validation:
+    return_name: str
     year: CollectionYear
     loaded: LoadedReturn
     run: RuleRun
@@ -61,13 +68,28 @@ def validate_ssda903_folder(
         loaded.tables["provider_info"] = ", ".join(p.name for p in ofsted_providers)
     run = run_rules(DuckDBRunner(con), rules_for_year("ssda903", year), year, set(loaded.tables))
     con.close()
-    return Validation(year, loaded, run, time.perf_counter() - started)
+    return Validation("ssda903", year, loaded, run, time.perf_counter() - started)
+
+
+def validate_cin_file(path: Path, year: CollectionYear, threads: int | None = None) -> Validation:
+    started = time.perf_counter()
+    con = duckdb.connect()
+    if threads:
+        con.execute(f"set threads = {int(threads)}")
+    census = cin_tables.load_census_file(con, path, year)
+    run = run_rules(DuckDBRunner(con), rules_for_year("cin", year), year,
+                    set(census.loaded.tables) | cin_tables.REFERENCE_TABLES, child_column=cin_tables.CHILD_COLUMN,
+                    period=census.period, reference_tables=cin_tables.REFERENCE_TABLES)
+    con.close()
+    return Validation("cin", year, census.loaded, run, time.perf_counter() - started)
 
 
 def flags_for_csv(validation: Validation) -> pd.DataFrame:
-    """Flags as `rule_code, table, row, CHILD`, with the public validator's table names (Episodes, PrevPerm...)."""
-    names = {t.name: t.validator_name for t in return_tables("ssda903", validation.year).values()}
+    """Flags with the public validators' table names: the 903's as `rule_code, table, row, CHILD` (Episodes,
+    PrevPerm, ...), CIN's as `rule_code, child_id, table, row` (ChildIdentifiers, CINdetails, ..., Header)."""
+    names = {t.name: t.validator_name for t in return_tables(validation.return_name, validation.year).values()}
     names.update({f"{k}_last": f"{v}_last" for k, v in names.items()})
+    names["header"] = names.get("header", "Header")
     flags = validation.run.flags
     out = pd.DataFrame(
         {
@@ -77,13 +99,17 @@ def flags_for_csv(validation: Validation) -> pd.DataFrame:
             "CHILD": flags["child_id"],
         }
     )
-    return out.sort_values(["rule_code", "table", "row"], kind="stable").reset_index(drop=True)
+    out = out.sort_values(["rule_code", "table", "row"], kind="stable").reset_index(drop=True)
+    if validation.return_name == "cin":
+        out = out.rename(columns={"CHILD": "child_id"})[["rule_code", "child_id", "table", "row"]]
+    return out
 
 
 def summary(validation: Validation) -> str:
     run, loaded = validation.run, validation.loaded
     lines = [
-        f"SSDA903 {validation.year}: {sum(loaded.rows.values()):,} rows in {len(loaded.tables)} tables "
+        f"{TITLES[validation.return_name]} {validation.year}: {sum(loaded.rows.values()):,} rows in "
+        f"{len(loaded.tables)} tables "
         f"({', '.join(f'{t} {n:,}' for t, n in sorted(loaded.rows.items()))})",
         f"rules: {len(run.ran)} run, {len(run.skipped)} skipped (tables not supplied), {len(run.failed)} failed",
         f"flags: {len(run.flags):,} from {run.flags['rule_code'].nunique()} rules, "
@@ -100,8 +126,9 @@ def summary(validation: Validation) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cs_pipeline.returns.validate", description=__doc__.split("\n")[0])
-    parser.add_argument("return_name", choices=["ssda903"])
-    parser.add_argument("folder", type=Path, nargs="?")
+    parser.add_argument("return_name", choices=["ssda903", "cin"])
+    parser.add_argument("folder", type=Path, nargs="?", metavar="FOLDER|FILE",
+                        help="the 903's folder of CSVs, or the CIN census XML file")
     parser.add_argument("--collection-year", required=True)
     parser.add_argument("--previous-year", type=Path, help="folder of the previous year's 903 CSVs")
     parser.add_argument(
@@ -122,10 +149,16 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(r.code for r in rules))
         return 0
     if args.folder is None:
-        parser.error("FOLDER is required unless --list-rules")
+        parser.error(f"{'FILE' if args.return_name == 'cin' else 'FOLDER'} is required unless --list-rules")
+    if args.return_name == "cin" and (args.previous_year or args.ofsted_providers):
+        parser.error("--previous-year and --ofsted-providers are the 903's")
     try:
-        validation = validate_ssda903_folder(args.folder, year, args.previous_year, ofsted_providers=args.ofsted_providers)
-    except (ReturnFileError, FileNotFoundError, NotADirectoryError) as exc:
+        if args.return_name == "cin":
+            validation = validate_cin_file(args.folder, year)
+        else:
+            validation = validate_ssda903_folder(args.folder, year, args.previous_year,
+                                                 ofsted_providers=args.ofsted_providers)
+    except (ReturnFileError, FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(summary(validation))
@@ -133,8 +166,6 @@ def main(argv: list[str] | None = None) -> int:
         flags_for_csv(validation).to_csv(args.flags_csv, index=False)
         print(f"flags: {args.flags_csv}")
     if args.report_dir:
-        from cs_pipeline.returns.report import write_report
-
         for path in write_report(validation, args.report_dir):
             print(f"report: {path}")
     if validation.run.failed:

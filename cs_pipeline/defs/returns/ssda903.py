@@ -12,14 +12,8 @@ import dagster as dg
 from cs_pipeline.defs.resources import COLLECTION_YEAR_TAG, PipelineSettings
 from cs_pipeline.returns.collection_year import return_tables, supported_years
 from cs_pipeline.returns.rules import all_rules
-from cs_pipeline.returns.ssda903.publish import (
-    RESULTS_TABLE,
-    RETURN_NAME,
-    RUNS_TABLE,
-    model_name,
-    validate_in_warehouse,
-    write_upload_files,
-)
+from cs_pipeline.returns.rule_results import RESULTS_TABLE, RUNS_TABLE
+from cs_pipeline.returns.ssda903.publish import RETURN_NAME, model_name, validate_in_warehouse, write_upload_files
 
 YEARS = supported_years(RETURN_NAME)
 TABLES = sorted({name for year in YEARS for name in return_tables(RETURN_NAME, year)})

@@ -16,6 +16,7 @@ from lxml import etree
 
 from cs_pipeline.returns.cin.xml_message import LINKS, RETURN_NAME
 from cs_pipeline.returns.collection_year import CollectionYear, return_tables, supported_years
+from cs_pipeline.returns.loading import ReturnFileError
 
 # the XML group each table's row is read from, and the groups around it
 _GROUPS = {
@@ -25,7 +26,12 @@ _GROUPS = {
 }
 
 
-class CinFileError(ValueError):
+# the message header's elements (Header > CollectionDetails, Source), one row: DfE's rules 100 and the census period
+HEADER_COLUMNS = ["Collection", "Year", "ReferenceDate", "SourceLevel", "LEA", "SoftwareCode", "Release",
+                  "SerialNo", "DateTime"]
+
+
+class CinFileError(ReturnFileError):
     """A CIN XML file that cannot be read, with the file, line and element."""
 
 
@@ -35,6 +41,8 @@ def _text(element) -> str | None:
 
 
 def read_message(path: Path, year: CollectionYear) -> dict[str, pd.DataFrame]:
+    """The census tables of the file (every value as the text given; ``header``: the message header's one row).
+    External entities and DTDs are never resolved or fetched."""
     spec = return_tables(RETURN_NAME, year)
     known = {name: {c for y in supported_years(RETURN_NAME) for c in return_tables(RETURN_NAME, y)[name].column_names}
              for name in spec}
@@ -58,8 +66,14 @@ def read_message(path: Path, year: CollectionYear) -> dict[str, pd.DataFrame]:
         counters[name] += 1
         return str(counters[name] - 1)
 
+    header: dict = {}
     try:
-        for _event, child in etree.iterparse(str(path), events=("end",), tag="Child", huge_tree=True):
+        for _event, child in etree.iterparse(str(path), events=("end",), tag=("Header", "Child"), huge_tree=True,
+                                             resolve_entities=False, no_network=True, load_dtd=False):
+            if child.tag == "Header":
+                found = {name: child.find(f"*/{name}") for name in HEADER_COLUMNS}
+                header = {name: None if item is None else _text(item) for name, item in found.items()}
+                continue
             identifiers = child.find("ChildIdentifiers")
             child_id = None if identifiers is None else _text(identifiers.find("LAchildID"))
             if child_id is None:
@@ -92,7 +106,7 @@ def read_message(path: Path, year: CollectionYear) -> dict[str, pd.DataFrame]:
                 del child.getparent()[0]
     except etree.XMLSyntaxError as error:
         raise CinFileError(f"{path}: line {error.lineno}: not well-formed XML: {error.msg}") from None
-    frames = {}
+    frames = {"header": pd.DataFrame([header] if header else [], columns=HEADER_COLUMNS)}
     for name, table in spec.items():
         others = sorted({c for row in rows[name] for c in row} - set(table.column_names))
         frames[name] = pd.DataFrame(rows[name], columns=table.column_names + others)

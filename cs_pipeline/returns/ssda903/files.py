@@ -7,41 +7,18 @@ line; an unreadable date is reported by file, row and column and left NULL, so t
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from cs_pipeline.returns.loading import DuckDBRunner, LoadedReturn, LoadIssue, ReturnFileError  # noqa: F401 (re-exported)
 from cs_pipeline.returns.rules import failure_text
 from cs_pipeline.returns.collection_year import CollectionYear, Table, return_tables, supported_years
 
 DATE_FORMAT = "%d/%m/%Y"
 # Derived from postcodes by the public validator (a postcode lookup we do not ship): present, always NULL.
 POSTCODE_DERIVED = {"episodes": {"PL_LA": "varchar", "PL_LOCATION": "varchar", "PL_DISTANCE": "double"}}
-
-
-class ReturnFileError(ValueError):
-    """A return file that cannot be read; the message names the file (and row or column where known)."""
-
-
-@dataclass
-class LoadIssue:
-    file: str
-    row: int  # 0-based data row, as the flags use
-    column: str
-    problem: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: row {self.row}, column {self.column}: {self.problem}"
-
-
-@dataclass
-class LoadedReturn:
-    tables: dict[str, str] = field(default_factory=dict)  # table name (episodes_last for last year's) -> file
-    rows: dict[str, int] = field(default_factory=dict)
-    issues: list[LoadIssue] = field(default_factory=list)
-    ignored: dict[str, str] = field(default_factory=dict)  # file -> why it was not loaded
 
 
 def _check_utf8(path: Path) -> None:
@@ -206,21 +183,3 @@ def typed_frames(year: CollectionYear, rows_by_table: dict[str, list[dict]]) -> 
         else:
             header["UASC"] = header["CHILD"].isin(set(uasc["CHILD"].dropna())).map({True: "1", False: "0"}).astype(object)
     return frames
-
-
-class DuckDBRunner:
-    """The rules' SqlRunner on a DuckDB connection."""
-
-    dialect = "duckdb"
-
-    def __init__(self, con: duckdb.DuckDBPyConnection):
-        self.con = con
-
-    def execute(self, sql: str) -> None:
-        self.con.execute(sql)
-
-    def fetch(self, sql: str) -> pd.DataFrame:
-        return self.con.execute(sql).df()
-
-    def run_isolated(self, sql: str) -> None:
-        self.con.execute(sql)  # DuckDB in autocommit: a failed statement leaves the connection usable

@@ -17,23 +17,11 @@ import sqlalchemy as sa
 
 from cs_pipeline.lib.warehouse import Warehouse
 from cs_pipeline.returns.collection_year import CollectionYear, Table, return_tables
+from cs_pipeline.returns.rule_results import store_rule_results
 from cs_pipeline.returns.rules import Rule, RuleRun, SqlAlchemyRunner, rules_for_year, run_rules
 from cs_pipeline.returns.ssda903.files import DATE_FORMAT, POSTCODE_DERIVED
 
 RETURN_NAME = "ssda903"
-RESULTS_TABLE = "dfe_rule_results"
-RUNS_TABLE = "dfe_rule_runs"  # one row per rule and year: ran, skipped (tables not supplied) or failed
-RUN_COLUMNS = {"return_name": "TEXT", "collection_year": "TEXT", "rule_code": "TEXT", "status": "TEXT",
-               "detail": "TEXT", "flags": "BIGINT", "seconds": "DOUBLE PRECISION"}
-RESULT_COLUMNS = {
-    "return_name": "TEXT",
-    "collection_year": "TEXT",
-    "rule_code": "TEXT",
-    "table_name": "TEXT",
-    "child_id": "TEXT",
-    "row_id": "BIGINT",
-    "message": "TEXT",
-}
 
 
 def model_name(table: str) -> str:
@@ -92,34 +80,6 @@ def create_year_views(warehouse: Warehouse, conn: sa.Connection, year: Collectio
     return supplied
 
 
-def rule_results_frame(run: RuleRun, rules: list[Rule], year: CollectionYear) -> pd.DataFrame:
-    messages = {r.code: r.message for r in rules}
-    flags = run.flags
-    return pd.DataFrame(
-        {
-            "return_name": RETURN_NAME,
-            "collection_year": str(year),
-            "rule_code": flags["rule_code"].astype(str),
-            "table_name": flags["table_name"].astype(str),
-            "child_id": flags["child_id"].astype(object),
-            "row_id": flags["row_id"].astype("int64"),
-            "message": flags["rule_code"].map(messages),
-        },
-        columns=list(RESULT_COLUMNS),
-    ).sort_values(["rule_code", "table_name", "row_id"], kind="stable")
-
-
-def rule_runs_frame(run: RuleRun, year: CollectionYear) -> pd.DataFrame:
-    counts = run.flags["rule_code"].value_counts().to_dict()
-    rows = [(c, "ran", "", int(counts.get(c, 0)), run.seconds.get(c)) for c in run.ran]
-    rows += [(c, "skipped", why, 0, None) for c, why in run.skipped.items()]
-    rows += [(c, "failed", error, 0, None) for c, error in run.failed.items()]
-    frame = pd.DataFrame(rows, columns=["rule_code", "status", "detail", "flags", "seconds"])
-    frame.insert(0, "collection_year", str(year))
-    frame.insert(0, "return_name", RETURN_NAME)
-    return frame.astype({"flags": "int64", "seconds": "float64"})
-
-
 def require_built(warehouse: Warehouse, year: CollectionYear) -> None:
     """A year whose header has no rows was not built (every child looked after is in it): refuse to validate or
     publish it, rather than report it clean or replace good files with empty ones."""
@@ -140,18 +100,7 @@ def validate_in_warehouse(warehouse: Warehouse, year: CollectionYear) -> tuple[R
         supplied = create_year_views(warehouse, conn, year)
         conn.commit()
         run = run_rules(SqlAlchemyRunner(conn, warehouse.dialect), rules, year, supplied)
-        results = rule_results_frame(run, rules, year)
-        with conn.begin():
-            for table, columns, frame in (
-                (RESULTS_TABLE, RESULT_COLUMNS, results),
-                (RUNS_TABLE, RUN_COLUMNS, rule_runs_frame(run, year)),
-            ):
-                warehouse.create_table(conn, "returns", table, columns)
-                conn.execute(
-                    sa.text(f"delete from returns.{table} where return_name = :r and collection_year = :y"),
-                    {"r": RETURN_NAME, "y": str(year)},
-                )
-                warehouse.append_frame(conn, frame, "returns", table)
+        store_rule_results(warehouse, conn, RETURN_NAME, year, run, rules)
         with conn.begin():
             for name in supplied:
                 conn.execute(sa.text(f"drop view if exists {name}"))
