@@ -78,6 +78,25 @@ class Settings:
     la_code: str
     local_standards: dict = field(default_factory=dict, hash=False)
     collection_year_text: str = ""  # CS_PIPELINE_COLLECTION_YEAR; empty: the latest year ended by the as-at date
+    # CS_PIPELINE_ANNEX_A_START / _END: Ofsted's Annex A window; empty: the six months to the as-at date
+    annex_a_start_text: str = ""
+    annex_a_end_text: str = ""
+
+    @property
+    def annex_a_window(self) -> tuple[dt.date, dt.date]:
+        """The window of Ofsted's Annex A lists: by default the six months ending on the as-at date."""
+        end = dt.date.fromisoformat(self.annex_a_end_text) if self.annex_a_end_text else self.as_at
+        if self.annex_a_start_text:
+            start = dt.date.fromisoformat(self.annex_a_start_text)
+        else:
+            months = end.year * 12 + end.month - 1 - 6
+            year, month = divmod(months, 12)
+            last_day = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31,
+                        30, 31, 30, 31][month]
+            start = dt.date(year, month + 1, min(end.day, last_day)) + dt.timedelta(days=1)
+        if start > end:
+            raise ValueError(f"CS_PIPELINE_ANNEX_A_START {start} is after the window's end {end}")
+        return start, end
 
     @property
     def collection_year(self):
@@ -102,6 +121,8 @@ class Settings:
             la_code=env.get("CS_PIPELINE_LA_CODE") or "211",
             local_standards=parse_local_standards(env.get("CS_PIPELINE_LOCAL_STANDARDS")),
             collection_year_text=env.get("CS_PIPELINE_COLLECTION_YEAR", "").strip(),
+            annex_a_start_text=env.get("CS_PIPELINE_ANNEX_A_START", "").strip(),
+            annex_a_end_text=env.get("CS_PIPELINE_ANNEX_A_END", "").strip(),
         )
 
 

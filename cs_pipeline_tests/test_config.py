@@ -59,10 +59,37 @@ def test_local_standards_are_validated_and_passed_to_dbt_as_vars():
     assert resource.settings().local_standards == s.local_standards  # survives the Dagster resource round trip
     args = dbt_build_args(s, {"stg_ssd__person": ["raw/ssd_person:source_readable"]})
     assert args[:2] == ["build", "--vars"]
-    assert json.loads(args[2]) == {**s.local_standards, "collection_year": str(s.collection_year)}
+    start, end = s.annex_a_window
+    assert json.loads(args[2]) == {**s.local_standards, "collection_year": str(s.collection_year),
+                                   "annex_a_start": start.isoformat(), "annex_a_end": end.isoformat()}
     assert args[3:] == ["--exclude", "stg_ssd__person+"]
     plain = Settings.from_env({"CS_PIPELINE_AS_AT": "2026-05-01"})
-    assert dbt_build_args(plain, {}) == ["build", "--vars", '{"collection_year": "2025-26"}']
+    assert dbt_build_args(plain, {}) == [
+        "build", "--vars",
+        '{"collection_year": "2025-26", "annex_a_start": "2025-11-02", "annex_a_end": "2026-05-01"}']
+
+
+@pytest.mark.parametrize(
+    "as_at,start,end,expected",
+    [
+        ("2026-09-30", "", "", ("2026-03-31", "2026-09-30")),   # six months: 31 March to 30 September
+        ("2026-03-31", "", "", ("2025-10-01", "2026-03-31")),
+        ("2026-08-31", "", "", ("2026-03-01", "2026-08-31")),   # 31 Feb does not exist: the window starts 1 March
+        ("2026-09-30", "2026-01-01", "2026-06-30", ("2026-01-01", "2026-06-30")),   # a chosen window
+        ("2026-09-30", "", "2026-06-30", ("2025-12-31", "2026-06-30")),
+    ],
+)
+def test_annex_a_window(as_at, start, end, expected):
+    s = Settings.from_env({"CS_PIPELINE_AS_AT": as_at, "CS_PIPELINE_ANNEX_A_START": start,
+                           "CS_PIPELINE_ANNEX_A_END": end})
+    assert tuple(d.isoformat() for d in s.annex_a_window) == expected
+    assert PipelineSettings.from_settings(s).settings().annex_a_window == s.annex_a_window
+
+
+def test_an_annex_a_window_that_ends_before_it_starts_is_refused():
+    s = Settings.from_env({"CS_PIPELINE_AS_AT": "2026-09-30", "CS_PIPELINE_ANNEX_A_START": "2026-10-01"})
+    with pytest.raises(ValueError, match="CS_PIPELINE_ANNEX_A_START"):
+        s.annex_a_window
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,8 @@ class PipelineSettings(dg.ConfigurableResource):
     la_code: str
     local_standards: str = "{}"  # JSON object of dbt vars (CS_PIPELINE_LOCAL_STANDARDS)
     collection_year: str = ""  # 2025-26; empty: the run's tag, else the latest year ended by the as-at date
+    annex_a_start: str = ""  # YYYY-MM-DD (CS_PIPELINE_ANNEX_A_START); empty: six months before the window's end
+    annex_a_end: str = ""  # YYYY-MM-DD (CS_PIPELINE_ANNEX_A_END); empty: the as-at date
     _run_as_at: str = PrivateAttr(default="")
     _run_collection_year: str = PrivateAttr(default="")
 
@@ -60,6 +62,8 @@ class PipelineSettings(dg.ConfigurableResource):
             la_code=s.la_code,
             local_standards=json.dumps(s.local_standards),
             collection_year=s.collection_year_text,
+            annex_a_start=s.annex_a_start_text,
+            annex_a_end=s.annex_a_end_text,
         )
 
     @classmethod
@@ -73,6 +77,8 @@ class PipelineSettings(dg.ConfigurableResource):
             la_code=s.la_code,
             local_standards=json.dumps(s.local_standards),
             collection_year=s.collection_year_text,
+            annex_a_start=s.annex_a_start_text,
+            annex_a_end=s.annex_a_end_text,
         )
 
     def settings(self) -> Settings:
@@ -85,6 +91,8 @@ class PipelineSettings(dg.ConfigurableResource):
             la_code=self.la_code,
             local_standards=parse_local_standards(self.local_standards),
             collection_year_text=self.collection_year or self._run_collection_year,
+            annex_a_start_text=self.annex_a_start,
+            annex_a_end_text=self.annex_a_end,
         )
 
     def as_at_date(self) -> dt.date:

@@ -6,7 +6,8 @@ import pytest
 
 from cs_pipeline.config import Settings
 from cs_pipeline.defs.resources import COLLECTION_YEAR_TAG, PipelineSettings
-from cs_pipeline.defs.returns.ssda903 import TABLE_KEYS, dfe_rule_results, ssda903_files, ssda903_rule_checks
+from cs_pipeline.defs.returns.rules import dfe_rule_results, ssda903_rule_checks
+from cs_pipeline.defs.returns.ssda903 import TABLE_KEYS, ssda903_files
 from cs_pipeline.lib.warehouse import Warehouse
 from cs_pipeline.returns.collection_year import CollectionYear
 from cs_pipeline.returns.rules import all_rules

@@ -86,9 +86,11 @@ def check_evaluations_of_this_run(context: dg.AssetExecutionContext) -> list:
 
 
 def dbt_build_args(settings: Settings, blocked: dict[str, list[str]]) -> list[str]:
-    """`dbt build` with the council's local standards and the returns' collection year as vars, leaving out what
-    failed an ERROR check upstream."""
-    args = ["build", "--vars", json.dumps({**settings.local_standards, "collection_year": str(settings.collection_year)})]
+    """`dbt build` with the council's local standards, the returns' collection year and Annex A's window as vars,
+    leaving out what failed an ERROR check upstream."""
+    start, end = settings.annex_a_window
+    args = ["build", "--vars", json.dumps({**settings.local_standards, "collection_year": str(settings.collection_year),
+                                           "annex_a_start": start.isoformat(), "annex_a_end": end.isoformat()})]
     if blocked:
         args += ["--exclude", *(f"{selector}+" for selector in sorted(blocked))]
     return args
