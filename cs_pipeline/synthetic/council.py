@@ -579,7 +579,7 @@ class CouncilUnit:
         # -- pathway
         if nfa:
             close = d + r.randint(0, 3)
-            close_reason = "RC8"
+            close_reason = "RC7"   # RC8 and RC9 are for cases closed after an assessment (DfE rule 8825Q)
         elif pathway == "assess_close":
             close = assess_auth + r.randint(0, 10)
             close_reason = "RC8" if r.random() < 0.6 else ("RC9" if r.random() < 0.9 else "RC7")
@@ -593,7 +593,8 @@ class CouncilUnit:
                 close_reason = "RC7"
             else:
                 close = max(assess_auth, s) + r.randint(0, 15)
-                close_reason = "RC8" if r.random() < 0.7 else "RC9"
+                r.random()   # drawn as before, so the rest of a seed's rows are unchanged
+                close_reason = "RC7"   # a case with a section 47 cannot close as RC8 or RC9 (DfE rule 2990)
         elif pathway == "icpc_no_plan":
             s = self.s47(p, ref_id, d, rows, icpc=True, plan=False)
             close = self.cin_plan(p, ref_id, s + r.randint(0, 5), rows, later)
@@ -1744,6 +1745,8 @@ class CouncilUnit:
             upn_unknown = None
             if p.cla and p.upn is None:
                 upn_unknown = "UN2" if p.uasc else ("UN1" if not school_age else r.choice(("UN3", "UN5")))
+            elif p.upn is None:   # every child without a UPN says why (CIN census rule 8770Q); no draw, same stream
+                upn_unknown = "UN2" if p.uasc else ("UN1" if not school_age else "UN5")
             legacy_id = f"LL{int(p.pid) % 10**7:07d}" if r.random() < 0.3 else None
             self.add("ssd_person", pers_person_id=p.pid, pers_forename=p.first, pers_surname=p.last, pers_sex=p.sex,
                      pers_gender="1" if p.sex == "M" else "2", pers_ethnicity=p.ethnicity, pers_dob=D(p.dob),

@@ -102,7 +102,9 @@ def test_children_and_characteristics(built):
         ("K1", d("2015-05-01"), None, "F"), ("K3", d("2010-02-02"), None, "M"), ("K5", d("2013-04-04"), None, "F")]
     assert _rows(built["cin_child_characteristics"], ["LAchildID", "Ethnicity"]) == [
         ("K1", "NOBT"), ("K3", "WBRI"), ("K5", "WBRI")]
-    assert _rows(built["cin_disabilities"], ["LAchildID", "Disability"]) == [("K1", "AUT")]
+    # K3 and K5 have no disability recorded: NONE, as DfE asks of every child (rule 8540)
+    assert _rows(built["cin_disabilities"], ["LAchildID", "Disability"]) == [
+        ("K1", "AUT"), ("K3", "NONE"), ("K5", "NONE")]
 
 
 def test_assessments_plans_and_enquiries(built):

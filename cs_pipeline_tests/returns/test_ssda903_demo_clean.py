@@ -14,6 +14,7 @@ import pytest
 
 from cs_pipeline.lib.warehouse import Warehouse
 from cs_pipeline.returns.collection_year import CollectionYear
+from cs_pipeline.returns.cin.publish import validate_in_warehouse as validate_cin_in_warehouse
 from cs_pipeline.returns.ssda903.publish import validate_in_warehouse
 from cs_pipeline_tests.test_end_to_end import run_demo
 
@@ -26,12 +27,14 @@ def demo(tmp_path_factory):
     run_demo(data_dir, scale=0.05)
     warehouse = Warehouse(f"duckdb:///{data_dir / 'warehouse.duckdb'}")
     validate_in_warehouse(warehouse, YEAR)
+    cin_run, _ = validate_cin_in_warehouse(warehouse, YEAR, "211")
+    assert not cin_run.failed, cin_run.failed
     with open(data_dir / "demo" / "ground_truth" / "ssda903_defects.csv", encoding="utf-8", newline="") as f:
         seeded = list(csv.DictReader(f))
     flags = warehouse.query_frame(
         "select rule_code, table_name, child_id from returns.dfe_rule_results "
         f"where return_name = 'ssda903' and collection_year = '{YEAR}'")
-    return seeded, flags
+    return seeded, flags, warehouse
 
 
 def _summary(pairs: set[tuple[str, str]], flags) -> str:
@@ -46,13 +49,13 @@ def _summary(pairs: set[tuple[str, str]], flags) -> str:
 
 
 def test_seeded_defects_are_in_the_ground_truth(demo):
-    seeded, _ = demo
+    seeded, _, _ = demo
     assert len({row["rule_code"] for row in seeded}) >= 5
     assert all(row["person_id"] and row["rule_code"] and row["description"] for row in seeded)
 
 
 def test_flags_are_the_seeded_defects(demo):
-    seeded, flags = demo
+    seeded, flags, _ = demo
     expected = {(row["person_id"], row["rule_code"]) for row in seeded}
     flagged = {(str(child), str(rule)) for child, rule in zip(flags["child_id"], flags["rule_code"])}
     unexpected = flagged - expected
@@ -66,3 +69,12 @@ def test_flags_are_the_seeded_defects(demo):
         message.append(f"{len(missed)} seeded defects not flagged:\n" + "\n".join(
             f"  {rule:<10} child {child}: {descriptions[(child, rule)]}" for child, rule in sorted(missed)))
     assert not message, "\n".join(message)
+
+
+def test_the_cin_census_raises_no_dfe_flag(demo):
+    """The generator seeds no CIN defect: the demo's census must pass every CIN rule implemented."""
+    _, _, warehouse = demo
+    flags = warehouse.query_frame(
+        "select rule_code, count(distinct child_id) as children from returns.dfe_rule_results "
+        f"where return_name = 'cin' and collection_year = '{YEAR}' group by rule_code order by rule_code")
+    assert flags.empty, flags.to_string(index=False)
