@@ -4,18 +4,15 @@ collection year (unpartitioned, as the SSDA903 assets: see ``cs_pipeline/defs/re
 import dagster as dg
 
 from cs_pipeline.defs.resources import PipelineSettings
+from cs_pipeline.defs.returns.keys import return_table_keys
 from cs_pipeline.returns.cin.xml_message import RETURN_NAME, model_name, write_census_file
-from cs_pipeline.returns.collection_year import return_tables, supported_years
 
-TABLE_KEYS = [
-    dg.AssetKey(["returns", model_name(name)])
-    for name in sorted({name for year in supported_years(RETURN_NAME) for name in return_tables(RETURN_NAME, year)})
-]
+TABLE_KEYS = return_table_keys(RETURN_NAME, model_name)
 
 
 @dg.asset(
     key=["returns", "cin_census_file"],
-    deps=TABLE_KEYS,
+    deps=list(TABLE_KEYS.values()),
     group_name="returns",
     kinds={"xml"},
     description="DfE's CIN census XML message for the run's collection year (returns/cin/<year>/cin_census.xml under "

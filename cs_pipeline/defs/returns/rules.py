@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import dagster as dg
 
 from cs_pipeline.defs.resources import PipelineSettings
+from cs_pipeline.defs.returns.keys import return_table_keys
 from cs_pipeline.returns.cin import publish as cin_publish
 from cs_pipeline.returns.cin.xml_message import model_name as cin_model
-from cs_pipeline.returns.collection_year import return_tables, supported_years
 from cs_pipeline.returns.rule_results import RESULTS_TABLE, RUNS_TABLE
 from cs_pipeline.returns.rules import all_rules
 from cs_pipeline.returns.ssda903 import publish as ssda903_publish
@@ -30,8 +30,7 @@ class ReturnRules:
 
     @property
     def table_keys(self) -> dict[str, dg.AssetKey]:
-        tables = sorted({t for year in supported_years(self.name) for t in return_tables(self.name, year)})
-        return {t: dg.AssetKey(["returns", self.model_name(t)]) for t in tables}
+        return return_table_keys(self.name, self.model_name)
 
 
 RETURNS = (

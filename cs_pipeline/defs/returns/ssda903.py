@@ -11,13 +11,11 @@ carries the year as the ``cs_pipeline/collection_year`` tag, which every returns
 import dagster as dg
 
 from cs_pipeline.defs.resources import COLLECTION_YEAR_TAG, PipelineSettings
+from cs_pipeline.defs.returns.keys import return_table_keys
 from cs_pipeline.defs.returns.rules import dfe_rule_results
-from cs_pipeline.returns.collection_year import return_tables, supported_years
 from cs_pipeline.returns.ssda903.publish import RETURN_NAME, model_name, write_upload_files
 
-YEARS = supported_years(RETURN_NAME)
-TABLES = sorted({name for year in YEARS for name in return_tables(RETURN_NAME, year)})
-TABLE_KEYS = {name: dg.AssetKey(["returns", model_name(name)]) for name in TABLES}
+TABLE_KEYS = return_table_keys(RETURN_NAME, model_name)
 
 
 @dg.asset(
