@@ -41,6 +41,17 @@ def sql_type(dtype) -> str:
     return "TEXT"
 
 
+# a DATE written as text: DuckDB's strftime pattern and PostgreSQL's to_char pattern for the same format
+_DATE_TEXT_FORMATS = {"YYYY-MM-DD": "%Y-%m-%d", "DD/MM/YYYY": "%d/%m/%Y"}
+
+
+def date_text_sql(dialect: str, expression: str, date_format: str) -> str:
+    """SQL giving ``expression`` (a DATE) as text in ``date_format`` (YYYY-MM-DD or DD/MM/YYYY) on either engine."""
+    if dialect == "duckdb":
+        return f"strftime({expression}, '{_DATE_TEXT_FORMATS[date_format]}')"
+    return f"to_char({expression}, '{date_format}')"
+
+
 def duckdb_settings(url: str) -> dict[str, str]:
     """DuckDB settings carried in a warehouse URL's query (``duckdb:///w.duckdb?memory_limit=8GB&threads=2``).
 

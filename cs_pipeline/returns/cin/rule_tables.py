@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 import sqlalchemy as sa
 
-from cs_pipeline.lib.warehouse import Warehouse
+from cs_pipeline.lib.warehouse import Warehouse, date_text_sql
 from cs_pipeline.lib.working_days import calendar_frame
 from cs_pipeline.returns.cin.xml_message import RETURN_NAME, model_name
 from cs_pipeline.returns.cin.xml_reader import HEADER_COLUMNS, read_message
@@ -111,10 +111,6 @@ def load_census_file(con: duckdb.DuckDBPyConnection, path: Path, year: Collectio
 
 
 # --- the warehouse ----------------------------------------------------------------------------------------------
-def _date_text(dialect: str, column: str) -> str:
-    return f"strftime({column}, '%Y-%m-%d')" if dialect == "duckdb" else f"to_char({column}, 'YYYY-MM-DD')"
-
-
 def _view_sql(name: str, dialect: str, year: CollectionYear) -> str:
     present = set(return_tables(RETURN_NAME, year)[name].column_names)
     parts = ["cast(row_id as bigint) as row_id"]
@@ -122,7 +118,7 @@ def _view_sql(name: str, dialect: str, year: CollectionYear) -> str:
         q = f'"{column}"'
         if kind == "date":
             value = f"cast({q} as date)" if column in present else "cast(null as date)"
-            parts += [f"{value} as {q}", f'{_date_text(dialect, value)} as "{column}_raw"']
+            parts += [f"{value} as {q}", f'{date_text_sql(dialect, value, "YYYY-MM-DD")} as "{column}_raw"']
         else:
             parts.append(f"cast({q if column in present else 'null'} as varchar) as {q}")
     return f"select {', '.join(parts)} from returns.{model_name(name)} where collection_year = '{year}'"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from cs_pipeline.lib.warehouse import Warehouse
+from cs_pipeline.lib.warehouse import Warehouse, date_text_sql
 from cs_pipeline.returns.collection_year import CollectionYear, Table, return_tables
 from cs_pipeline.returns.rule_results import store_rule_results
 from cs_pipeline.returns.rules import Rule, RuleRun, SqlAlchemyRunner, rules_for_year, run_rules
@@ -28,17 +28,13 @@ def model_name(table: str) -> str:
     return f"ssda903_{table}"
 
 
-def _date_text(dialect: str, column: str) -> str:
-    return f"strftime({column}, '%d/%m/%Y')" if dialect == "duckdb" else f"to_char({column}, 'DD/MM/YYYY')"
-
-
 def _view_sql(table: Table, dialect: str, year: CollectionYear, built: set[str]) -> str:
     """The table as the rules read it: the file loader's shape (files.py), from the year's rows."""
     parts = ["cast(row_id as bigint) as row_id"]
     for column in table.columns:
         q = f'"{column.name}"'
         if column.type == "date":
-            parts += [f"cast({q} as date) as {q}", f'{_date_text(dialect, q)} as "{column.name}_raw"']
+            parts += [f"cast({q} as date) as {q}", f'{date_text_sql(dialect, q, "DD/MM/YYYY")} as "{column.name}_raw"']
         elif column.name == "CHILD":  # the SSD's person id, kept as it is so flags lead back to the child
             parts.append(f"cast({q} as varchar) as {q}")
         else:
