@@ -49,6 +49,14 @@ def spec_year_before(year: CollectionYear) -> CollectionYear:
     return before if before in years else years[0]
 
 
+def _connect(threads: int | None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB the return's files are loaded into (``threads``: DuckDB's own default when None)."""
+    con = duckdb.connect()
+    if threads:
+        con.execute(f"set threads = {int(threads)}")
+    return con
+
+
 def validate_ssda903_folder(
     folder: Path,
     year: CollectionYear,
@@ -57,9 +65,7 @@ def validate_ssda903_folder(
     ofsted_providers: list[Path] | None = None,
 ) -> Validation:
     started = time.perf_counter()
-    con = duckdb.connect()
-    if threads:
-        con.execute(f"set threads = {int(threads)}")
+    con = _connect(threads)
     loaded = load_folder(con, folder, year)
     if previous_year:
         load_folder(con, previous_year, spec_year_before(year), suffix="_last", loaded=loaded)
@@ -73,9 +79,7 @@ def validate_ssda903_folder(
 
 def validate_cin_file(path: Path, year: CollectionYear, threads: int | None = None) -> Validation:
     started = time.perf_counter()
-    con = duckdb.connect()
-    if threads:
-        con.execute(f"set threads = {int(threads)}")
+    con = _connect(threads)
     census = cin_tables.load_census_file(con, path, year)
     run = run_rules(DuckDBRunner(con), rules_for_year("cin", year), year,
                     set(census.loaded.tables) | cin_tables.REFERENCE_TABLES, child_column=cin_tables.CHILD_COLUMN,

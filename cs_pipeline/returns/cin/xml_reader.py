@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 from lxml import etree
 
-from cs_pipeline.returns.cin.xml_message import LINKS, RETURN_NAME
+from cs_pipeline.returns.cin.xml_message import RETURN_NAME
 from cs_pipeline.returns.collection_year import CollectionYear, return_tables, supported_years
 from cs_pipeline.returns.loading import ReturnFileError
 

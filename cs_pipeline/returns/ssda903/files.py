@@ -118,7 +118,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: Path, table: Table, as_name:
             f'select row_id from {as_name} where "{column}" is null and nullif(trim("{column}_raw"), \'\') is not null '
             "order by row_id limit 1000"
         ).fetchall()
-        loaded.issues += [LoadIssue(path.name, r, column, f"not a date in DD/MM/YYYY") for (r,) in bad]
+        loaded.issues += [LoadIssue(path.name, r, column, "not a date in DD/MM/YYYY") for (r,) in bad]
     con.execute(f"drop table {raw}")
     loaded.tables[as_name] = path.name
     loaded.rows[as_name] = con.execute(f"select count(*) from {as_name}").fetchone()[0]
