@@ -5,7 +5,9 @@
 Reads the census tables a pipeline run built (returns.cin_*), copies them under new child and link ids until there
 are --children children (England's census holds about 650,000), writes the message as the pipeline does
 (``write_message``: streaming, one child at a time) and validates it against DfE's schema of the year from
-../shared/reference (lxml), then reads it back as ``validate cin`` does (``read_message``). Prints wall time and peak memory (RSS) of each step, children per second and file size.
+../shared/reference (lxml), then reads it back (``read_message``) and checks it with every DfE rule of the year as ``validate cin`` does
+(``validate_cin_file``: read, load into DuckDB, run the rules). Prints wall time and peak memory (RSS) of each step,
+children per second and file size.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from cs_pipeline.lib.warehouse import Warehouse  # noqa: E402
 from cs_pipeline.returns.cin.xml_message import LINKS, read_tables, write_message  # noqa: E402
 from cs_pipeline.returns.cin.xml_reader import read_message  # noqa: E402
 from cs_pipeline.returns.collection_year import CollectionYear  # noqa: E402
+from cs_pipeline.returns.validate import validate_cin_file  # noqa: E402
 
 SPEC = (Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "liia-tools-pipeline" / "liiatools"
         / "cin_census_pipeline" / "spec")
@@ -79,6 +82,12 @@ def main(argv: list[str] | None = None) -> int:
         read = read_message(path, year)
         t4 = time.perf_counter()
         print(f"read:     {t4 - t3:6.1f} s  {sum(len(f) for f in read.values()):,} rows  {written / (t4 - t3):,.0f} children/s")
+        del read
+        checked = validate_cin_file(path, year)
+        t5 = time.perf_counter()
+        run = checked.run
+        print(f"rules:    {t5 - t4:6.1f} s  {len(run.ran)} rules, {len(run.flags):,} flags, {len(run.failed)} failed  "
+              f"{written / (t5 - t4):,.0f} children/s  peak {peak_mb():,.0f} MB")
     print(f"write + validate: {t3 - t1:.1f} s for {written:,} children")
     return 0 if valid else 1
 
