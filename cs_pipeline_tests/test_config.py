@@ -37,6 +37,14 @@ def test_every_contract_variable_is_honoured():
     assert (env["CS_PIPELINE_PG_HOST"], env["CS_PIPELINE_PG_PORT"], env["CS_PIPELINE_PG_DBNAME"]) == ("db", "5433", "wh")
 
 
+def test_a_postgres_url_without_user_gives_dbt_libpqs_defaults(monkeypatch):
+    """dbt must connect as the role our own connections use, or the tables it builds have another owner."""
+    monkeypatch.setenv("PGUSER", "cs_pipeline_owner")
+    monkeypatch.delenv("PGDATABASE", raising=False)
+    env = dbt_env(Settings.from_env({"CS_PIPELINE_WAREHOUSE_URL": "postgresql://127.0.0.1"}))
+    assert (env["CS_PIPELINE_PG_USER"], env["CS_PIPELINE_PG_DBNAME"]) == ("cs_pipeline_owner", "cs_pipeline_owner")
+
+
 def test_duckdb_settings_in_the_warehouse_url_are_passed_to_dbt():
     tuned = dbt_env(Settings.from_env({"CS_PIPELINE_WAREHOUSE_URL": "duckdb:////data/w.duckdb?memory_limit=6GB&threads=1"}))
     assert (tuned["CS_PIPELINE_DUCKDB_PATH"], tuned["CS_PIPELINE_DUCKDB_MEMORY_LIMIT"],
@@ -61,12 +69,14 @@ def test_local_standards_are_validated_and_passed_to_dbt_as_vars():
     assert args[:2] == ["build", "--vars"]
     start, end = s.annex_a_window
     assert json.loads(args[2]) == {**s.local_standards, "collection_year": str(s.collection_year),
-                                   "annex_a_start": start.isoformat(), "annex_a_end": end.isoformat()}
+                                   "annex_a_start": start.isoformat(), "annex_a_end": end.isoformat(),
+                                   "marts_schema": "marts_build"}
     assert args[3:] == ["--exclude", "stg_ssd__person+"]
     plain = Settings.from_env({"CS_PIPELINE_AS_AT": "2026-05-01"})
     assert dbt_build_args(plain, {}) == [
         "build", "--vars",
-        '{"collection_year": "2025-26", "annex_a_start": "2025-11-02", "annex_a_end": "2026-05-01"}']
+        '{"collection_year": "2025-26", "annex_a_start": "2025-11-02", "annex_a_end": "2026-05-01", '
+        '"marts_schema": "marts_build"}']
 
 
 @pytest.mark.parametrize(

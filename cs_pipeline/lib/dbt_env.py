@@ -1,6 +1,7 @@
 """Environment for the dbt subprocess: which profile target, and how to reach the warehouse."""
 from __future__ import annotations
 
+import getpass
 import os
 
 from sqlalchemy.engine import make_url
@@ -26,13 +27,16 @@ def dbt_env(settings: Settings) -> dict[str, str]:
             "CS_PIPELINE_DUCKDB_THREADS": tuning.get("threads", str(os.cpu_count() or 1)),
         }
     else:
+        # a URL without a user or database means libpq's defaults (as for our own connections): PGUSER or the login
+        # name, and a database of the user's name; dbt must own what the pipeline's own connections own
+        user = url.username or os.environ.get("PGUSER") or getpass.getuser()
         env |= {
             "CS_PIPELINE_DBT_TARGET": "postgres",
             "CS_PIPELINE_PG_HOST": url.host or "127.0.0.1",
             "CS_PIPELINE_PG_PORT": str(url.port or 5432),
-            "CS_PIPELINE_PG_USER": url.username or "postgres",
+            "CS_PIPELINE_PG_USER": user,
             "CS_PIPELINE_PG_PASSWORD": url.password or "",
-            "CS_PIPELINE_PG_DBNAME": url.database or "postgres",
+            "CS_PIPELINE_PG_DBNAME": url.database or os.environ.get("PGDATABASE") or user,
         }
     return env
 

@@ -6,6 +6,10 @@ of sources that failed one in this run, and everything built on them (`dbt build
 the council's morning figures are still built, and the blocked models keep their previous tables. A failed linkage
 ERROR check likewise leaves out every model reading the crosswalk (`--exclude source:linkage+`).
 
+The marts are built aside (schema marts_build) and published into ``marts`` in one transaction once the whole
+build has succeeded (cs_pipeline/publish/marts.py): a BI reader never meets a half-built set, and a failed build
+leaves the last good marts published.
+
 Model asset keys are `<schema>/<model>` (e.g. `marts/iha_timeliness`); sources keep dagster-dbt's
 `<source>/<table>` keys, which are exactly the keys of the extract and quality assets (`raw/ssd_person`,
 `quarantine/ssd_person`), so lineage runs straight through.
@@ -24,6 +28,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from cs_pipeline.config import PROJECT_ROOT, Settings
 from cs_pipeline.defs.resources import PipelineSettings
 from cs_pipeline.lib.dbt_env import dbt_env, prepare_manifest
+from cs_pipeline.publish.marts import BUILD_SCHEMA, PUBLISHED_SCHEMA, publish_marts
 from cs_pipeline.quality.engine import staging_model_for
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_style_sql"
@@ -87,10 +92,11 @@ def check_evaluations_of_this_run(context: dg.AssetExecutionContext) -> list:
 
 def dbt_build_args(settings: Settings, blocked: dict[str, list[str]]) -> list[str]:
     """`dbt build` with the council's local standards, the returns' collection year and Annex A's window as vars,
-    leaving out what failed an ERROR check upstream."""
+    the marts built aside for publishing, leaving out what failed an ERROR check upstream."""
     start, end = settings.annex_a_window
     args = ["build", "--vars", json.dumps({**settings.local_standards, "collection_year": str(settings.collection_year),
-                                           "annex_a_start": start.isoformat(), "annex_a_end": end.isoformat()})]
+                                           "annex_a_start": start.isoformat(), "annex_a_end": end.isoformat(),
+                                           "marts_schema": BUILD_SCHEMA})]
     if blocked:
         args += ["--exclude", *(f"{selector}+" for selector in sorted(blocked))]
     return args
@@ -106,4 +112,20 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, pipeline:
         context.log.error(f"{selector} and everything built on it not run: failed {', '.join(checks)}")
     if settings.local_standards:
         context.log.info(f"local standards: {json.dumps(settings.local_standards)}")
-    yield from dbt.cli(dbt_build_args(settings, blocked), context=context).stream()
+    invocation = dbt.cli(dbt_build_args(settings, blocked), context=context)
+    yield from invocation.stream()  # raises when any model or ERROR test failed: nothing is then published
+    published = publish_marts(pipeline.warehouse(), built_marts(invocation.get_artifact("run_results.json"),
+                                                                invocation.manifest))
+    context.log.info(f"published {len(published.rows)} marts in one transaction ({published.seconds:.1f} s)"
+                     + (f"; created again (columns changed): {', '.join(published.recreated)}"
+                        if published.recreated else ""))
+
+
+def built_marts(run_results: Mapping[str, Any], manifest: Mapping[str, Any]) -> list[str]:
+    """The mart models this dbt invocation built (the ones to publish; a model left out keeps its published table)."""
+    nodes = manifest["nodes"]
+    return sorted(
+        nodes[r["unique_id"]]["name"] for r in run_results["results"]
+        if r["unique_id"].startswith("model.") and r["status"] == "success"
+        and nodes[r["unique_id"]].get("config", {}).get("schema") == PUBLISHED_SCHEMA
+    )
