@@ -152,3 +152,30 @@ def test_cin_rules_ran_beside_the_903s(demo):
     ran = {r: n for r, s, n in runs.itertuples(index=False) if s == "ran"}
     assert ran.get("cin", 0) > 0 and ran.get("ssda903", 0) > 0
     assert not (runs["status"] == "failed").any(), runs
+
+
+def test_annex_a_workbook_has_ofsteds_lists_with_the_tables_rows(demo):
+    """Annex A as an inspection lead sends it: Ofsted's eleven sheets and headers, one row per table row."""
+    import openpyxl
+
+    from cs_pipeline.returns.annex_a.spec import annex_a_lists
+
+    _, warehouse, data_dir = demo
+    path = data_dir / "output" / "returns" / "annex_a" / "2026-09-30" / "annex_a.xlsx"  # the demo's as-at date
+    book = openpyxl.load_workbook(path, read_only=True)
+    lists = annex_a_lists()
+    assert book.sheetnames == [annex_list.sheet for annex_list in lists]
+    for annex_list in lists:
+        sheet_rows = list(book[annex_list.sheet].iter_rows(values_only=True))
+        assert list(sheet_rows[0]) == [column.header for column in annex_list.columns], annex_list.sheet
+        assert len(sheet_rows) - 1 == warehouse.row_count("returns", annex_list.table), annex_list.sheet
+    assert all(warehouse.row_count("returns", f"annex_a_list_{n}") > 0 for n in (1, 3, 4, 6, 7, 8))
+
+
+def test_the_marts_bi_reads_are_the_ones_built_and_the_report_is_written(demo):
+    _, warehouse, data_dir = demo
+    for mart in sorted(MARTS):
+        assert warehouse.row_count("marts", mart) == warehouse.row_count("marts_build", mart), mart
+    report = data_dir / "output" / "reports" / "timeliness_2026-09-30.html"
+    text = report.read_text(encoding="utf-8")
+    assert "<svg" in text and "http://" not in text and "https://" not in text

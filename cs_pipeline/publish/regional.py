@@ -22,12 +22,15 @@ from cs_pipeline.lib.warehouse import Warehouse, quote_ident, sql_type
 KEY_VARIABLE = "CS_PIPELINE_SHARED_HASH_KEY"
 SHARED_SCHEMA = "returns_shared"
 _ID_COLUMNS = {"person_id", "child_id", "child", "lachildid", "la_child_id", "mother_id", "cindetailsid",
-               "assessmentid", "cppid"}
+               "assessmentid", "cppid",
+               # Annex A's person columns: a worker's id, a family's and an adopter's
+               "allocated_worker", "family_identifier", "individual_adopter_identifier"}
 # record ids that are not a person's (kept: a team is no one; row_id is the row's place in its table)
 _KEPT_IDS = {"team_id", "team_parent_id", "row_id"}
 _DOB_COLUMNS = {"dob", "date_of_birth", "personbirthdate", "expectedpersonbirthdate", "mc_dob"}
 _POSTCODE_COLUMNS = {"home_post", "pl_post", "postcode"}
-_DROPPED = {"upn", "formerupn", "upnunknown", "first_name", "last_name", "forename", "surname", "name", "sw_id"}
+_DROPPED = {"upn", "formerupn", "upnunknown", "first_name", "last_name", "forename", "surname", "name", "sw_id",
+            "allocated_personal_advisor"}  # Annex A List 9: the SSD may hold the adviser's name
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9])[A-Z]{2}$")
 
 

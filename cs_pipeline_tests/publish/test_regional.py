@@ -54,6 +54,18 @@ def test_columns_are_degraded_or_dropped_by_name():
     assert list(out["outcome"]) == ["on_time"] * 3
 
 
+def test_annex_a_person_columns_are_hashed_or_dropped():
+    frame = pd.DataFrame({"child_id": IDS, "allocated_worker": ["W1", "W2", "W1"], "allocated_team": ["T1"] * 3,
+                          "allocated_personal_advisor": ["A. Adviser"] * 3, "family_identifier": ["F1"] * 3,
+                          "date_of_birth": DOBS, "placement_postcode": POSTCODES})
+    out = degrade_frame(frame, KEY)
+    assert "allocated_personal_advisor" not in out.columns
+    assert list(out["allocated_worker"]) == [hash_child_id(w, KEY) for w in ("W1", "W2", "W1")]
+    assert list(out["family_identifier"]) == [hash_child_id("F1", KEY)] * 3 and list(out["allocated_team"]) == ["T1"] * 3
+    assert list(out["placement_postcode"]) == ["E1 6", "SW1A 1", "N1 9"]
+    assert list(out["date_of_birth"]) == [dt.date(2015, 5, 1), dt.date(2012, 11, 1), dt.date(2019, 2, 1)]
+
+
 @pytest.fixture(params=["duckdb", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def warehouse(request, tmp_path):
     url = (f"duckdb:///{tmp_path / 'w.duckdb'}" if request.param == "duckdb"

@@ -2,9 +2,14 @@
 
 {#- Pre-hook of a returns model kept per collection year (incremental, unique_key collection_year): deletes the
     year's rows first, so a rebuild that now finds no rows for the year leaves none behind (delete+insert alone only
-    replaces years present in the new rows). Other years' rows are kept. -#}
+    replaces years present in the new rows). Other years' rows are kept. It does nothing for a returns model that is
+    not incremental (the Annex A lists: tables for a window, with no collection_year, replaced whole). -#}
 {% macro delete_collection_year_rows() -%}
-    {%- set existing = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
+    {%- set existing = none -%}
+    {%- if config.get('materialized') == 'incremental' -%}
+        {%- set existing = adapter.get_relation(database=this.database, schema=this.schema,
+                                                identifier=this.identifier) -%}
+    {%- endif -%}
     {%- if existing is not none and execute -%}
         delete from {{ this }} where collection_year = '{{ collection_year_bounds()["year"] }}'
     {%- else -%}

@@ -15,7 +15,7 @@ LIST_KEYS = [dg.AssetKey(["returns", annex_list.table]) for annex_list in annex_
     deps=LIST_KEYS,
     group_name="returns",
     kinds={"xlsx"},
-    description="Ofsted's Annex A workbook (returns/annex_a/annex_a_<window end>.xlsx under CS_PIPELINE_OUTPUT_DIR): "
+    description="Ofsted's Annex A workbook (returns/annex_a/<window end>/annex_a.xlsx under CS_PIPELINE_OUTPUT_DIR): "
     "Lists 1-11 with Ofsted's sheet names, headers and coded values, dates as Excel dates, for the six months to the "
     "as-at date (or CS_PIPELINE_ANNEX_A_START / _END).",
 )

@@ -95,11 +95,13 @@ def write_workbook(frames: dict[int, pd.DataFrame], path: Path) -> dict[int, int
 
 
 def workbook_path(output_dir: Path, window_end: dt.date) -> Path:
-    return Path(output_dir) / "returns" / "annex_a" / f"annex_a_{window_end.isoformat()}.xlsx"
+    """<output_dir>/returns/annex_a/<window end>/annex_a.xlsx (INTERFACE.md: a folder per as-at date, which is the
+    window's end unless a window was chosen)."""
+    return Path(output_dir) / "returns" / "annex_a" / window_end.isoformat() / "annex_a.xlsx"
 
 
 def write_annex_a(warehouse: Warehouse, output_dir: Path, window_end: dt.date) -> tuple[Path, dict[int, int]]:
-    """The workbook of the lists in the warehouse, under <output_dir>/returns/annex_a/annex_a_<window end>.xlsx."""
+    """The workbook of the lists in the warehouse, at ``workbook_path``."""
     path = workbook_path(output_dir, window_end)
     frames = {annex_list.number: read_list(warehouse, annex_list) for annex_list in annex_a_lists()}
     return path, write_workbook(frames, path)
