@@ -9,10 +9,8 @@ import dagster as dg
 
 from cs_pipeline.defs.resources import PipelineSettings
 from cs_pipeline.defs.returns.rules import RULE_RESULTS_KEY
-from cs_pipeline.defs.transform.dbt import dbt_models
+from cs_pipeline.defs.publish.exports import MART_KEYS
 from cs_pipeline.publish.report import TARGETS_ENV, parse_targets, write_report
-
-MART_KEYS = sorted((k for k in dbt_models.keys if k.path[0] == "marts"), key=lambda k: k.path)
 
 
 def report_metadata(path, summary: dict) -> dict[str, dg.MetadataValue]:
