@@ -179,3 +179,29 @@ def test_the_marts_bi_reads_are_the_ones_built_and_the_report_is_written(demo):
     report = data_dir / "output" / "reports" / "timeliness_2026-09-30.html"
     text = report.read_text(encoding="utf-8")
     assert "<svg" in text and "http://" not in text and "https://" not in text
+
+
+def test_on_postgres_the_bi_role_reads_the_published_marts_and_nothing_else(postgres_demo):
+    """README's PostgreSQL path: after a whole run, the roles command; a BI login reads the marts publishing
+    copied in, and is refused raw and the build area."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    from cs_pipeline.publish.roles import apply_roles
+
+    _, warehouse, _ = postgres_demo
+    apply_roles(warehouse.url)
+    user = f"cs_e2e_bi_{uuid.uuid4().hex[:8]}"
+    warehouse.execute(f'CREATE ROLE "{user}" LOGIN IN ROLE cs_bi_reader')
+    reader = sa.create_engine(sa.engine.make_url(warehouse.url).set(username=user, password=None))
+    try:
+        with reader.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM marts.iha_timeliness")).scalar() == \
+                warehouse.row_count("marts", "iha_timeliness")
+        for table in ("raw.ssd_person", "marts_build.iha_timeliness", "returns.ssda903_episodes"):
+            with reader.connect() as conn, pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+                conn.execute(sa.text(f"SELECT 1 FROM {table} LIMIT 1"))
+    finally:
+        reader.dispose()
+        warehouse.execute(f'DROP OWNED BY "{user}"; DROP ROLE "{user}"')

@@ -30,8 +30,8 @@ from cs_pipeline.lib.warehouse import Warehouse, quote_ident
 # -- the policy ----------------------------------------------------------------------------------------------------
 # Every schema the pipeline writes (INTERFACE.md section 5). PUBLIC gets nothing on any of them.
 PIPELINE_SCHEMAS: tuple[str, ...] = (
-    "raw", "quarantine", "staging", "intermediate", "linkage", "marts", "returns", "returns_shared",
-)
+    "raw", "quarantine", "staging", "intermediate", "linkage", "marts_build", "marts", "returns", "returns_shared",
+)  # marts_build: where dbt builds the marts before publishing (publish/marts.py); the pipeline's alone
 # group role -> the schemas it may read (USAGE + SELECT on every table and view, now and later). Nobody reads raw.
 READERS: dict[str, tuple[str, ...]] = {
     "cs_bi_reader": ("marts",),
