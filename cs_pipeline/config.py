@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,6 +69,51 @@ def parse_local_standards(text: str | None) -> dict:
     return values
 
 
+# The nightly run (CS_PIPELINE_NIGHTLY_CRON, England's time) and the time by which the marts and returns must have
+# been rebuilt since the last deadline (CS_PIPELINE_NIGHTLY_DEADLINE): their freshness policy, defs/operations.py.
+DEFAULT_NIGHTLY_CRON = "0 6 * * *"
+DEFAULT_NIGHTLY_DEADLINE = "07:00"
+_CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,\-]+$")
+_DEADLINE = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
+_HOOK = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def parse_nightly_cron(text: str | None) -> str:
+    """CS_PIPELINE_NIGHTLY_CRON -> a five-field cron string (minute hour day-of-month month day-of-week)."""
+    if not text or not text.strip():
+        return DEFAULT_NIGHTLY_CRON
+    fields = text.split()
+    if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
+        raise ValueError(
+            f"CS_PIPELINE_NIGHTLY_CRON must be a five-field cron string such as {DEFAULT_NIGHTLY_CRON!r} "
+            f"(minute hour day-of-month month day-of-week), got {text!r}"
+        )
+    return " ".join(fields)
+
+
+def parse_nightly_deadline(text: str | None) -> dt.time:
+    """CS_PIPELINE_NIGHTLY_DEADLINE ("HH:MM", 24-hour, England's time) -> a time of day."""
+    value = (text or "").strip() or DEFAULT_NIGHTLY_DEADLINE
+    match = _DEADLINE.match(value)
+    if not match:
+        raise ValueError(
+            f"CS_PIPELINE_NIGHTLY_DEADLINE must be a time of day HH:MM (24-hour, England's time) such as "
+            f"{DEFAULT_NIGHTLY_DEADLINE!r}, got {text!r}"
+        )
+    return dt.time(int(match.group(1)), int(match.group(2)))
+
+
+def parse_failure_hook(text: str | None) -> str:
+    """CS_PIPELINE_FAILURE_HOOK: ``package.module:function`` called with each failed run's report; empty: none."""
+    value = (text or "").strip()
+    if value and not _HOOK.match(value):
+        raise ValueError(
+            f"CS_PIPELINE_FAILURE_HOOK must name a function as module:function (e.g. council_alerts.email:send), "
+            f"got {text!r}"
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     cms_url: str
@@ -81,6 +127,9 @@ class Settings:
     # CS_PIPELINE_ANNEX_A_START / _END: Ofsted's Annex A window; empty: the six months to the as-at date
     annex_a_start_text: str = ""
     annex_a_end_text: str = ""
+    nightly_cron: str = DEFAULT_NIGHTLY_CRON  # CS_PIPELINE_NIGHTLY_CRON, England's time
+    nightly_deadline: dt.time = dt.time(7, 0)  # CS_PIPELINE_NIGHTLY_DEADLINE, England's time
+    failure_hook: str = ""  # CS_PIPELINE_FAILURE_HOOK: module:function given each failed run's report
 
     @property
     def annex_a_window(self) -> tuple[dt.date, dt.date]:
@@ -123,6 +172,9 @@ class Settings:
             collection_year_text=env.get("CS_PIPELINE_COLLECTION_YEAR", "").strip(),
             annex_a_start_text=env.get("CS_PIPELINE_ANNEX_A_START", "").strip(),
             annex_a_end_text=env.get("CS_PIPELINE_ANNEX_A_END", "").strip(),
+            nightly_cron=parse_nightly_cron(env.get("CS_PIPELINE_NIGHTLY_CRON")),
+            nightly_deadline=parse_nightly_deadline(env.get("CS_PIPELINE_NIGHTLY_DEADLINE")),
+            failure_hook=parse_failure_hook(env.get("CS_PIPELINE_FAILURE_HOOK")),
         )
 
 
@@ -131,3 +183,14 @@ def redact_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s'\"<>`]*):[^/\s'\"<>`]*@")
+_KEY_PASSWORD = re.compile(r"(?i)\b(password|passwd|pwd)(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s;&,]+)")
+
+
+def redact_text(text: str) -> str:
+    """Free text (an error message) safe to log or store: the password of every URL in it masked as
+    :func:`redact_url` masks it (``postgresql://user:***@host/db``), and any ``password=...`` / ``PWD=...`` (ODBC
+    connection strings) too. A password holding ``@`` is masked to its last ``@``: too much rather than too little."""
+    return _KEY_PASSWORD.sub(r"\1\2***", _URL_PASSWORD.sub(r"\1:***@", text))

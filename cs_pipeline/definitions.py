@@ -4,7 +4,7 @@ from __future__ import annotations
 import dagster as dg
 
 from cs_pipeline.config import Settings
-from cs_pipeline.defs import automation, linkage, publish, quality, returns, sources, transform
+from cs_pipeline.defs import automation, linkage, operations, publish, quality, returns, sources, transform
 from cs_pipeline.defs.resources import PipelineSettings
 
 
@@ -23,6 +23,7 @@ defs = dg.Definitions.merge(
     returns.defs,
     publish.defs,
     automation.defs,
+    operations.defs,
     dg.Definitions(
         resources={"pipeline": PipelineSettings.from_env()},
         executor=executor_for(Settings.from_env().warehouse_url),

@@ -3,7 +3,8 @@
 Both start switched off; the data team turns them on in the UI (Automation) once the sources are configured.
 - ``nightly_refresh``: every asset, after the case-management system's own overnight jobs. The cron is
   ``CS_PIPELINE_NIGHTLY_CRON`` (default 06:00), in England's time; the run's as-at date is the scheduled day (its
-  ``cs_pipeline/as_at`` tag) unless ``CS_PIPELINE_AS_AT`` fixes it.
+  ``cs_pipeline/as_at`` tag) unless ``CS_PIPELINE_AS_AT`` fixes it. The marts and returns are due by
+  ``CS_PIPELINE_NIGHTLY_DEADLINE`` on the same days (their freshness policy: cs_pipeline/defs/operations.py).
 - ``health_drop_refresh``: the health extracts and everything built on them, when a new or changed file has sat
   unchanged in ``CS_PIPELINE_HEALTH_DIR`` for ``SETTLE_SECONDS`` (a provider may still be uploading it). Files are
   told apart by name, size and modification time; their names hold no personal data.
@@ -12,19 +13,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from pathlib import Path
 
 import dagster as dg
 
 from cs_pipeline.config import Settings
+from cs_pipeline.defs.operations import TIMEZONE
 from cs_pipeline.defs.resources import AS_AT_TAG
 from cs_pipeline.defs.sources.health import health_assets
 from cs_pipeline.lib.health_files import HEALTH_KINDS, list_health_files
 
-TIMEZONE = "Europe/London"
-DEFAULT_NIGHTLY_CRON = "0 6 * * *"
 SETTLE_SECONDS = 120
 SENSOR_INTERVAL_SECONDS = 300
 
@@ -43,7 +42,7 @@ health_drop_refresh = dg.define_asset_job(
 
 @dg.schedule(
     job=nightly_refresh,
-    cron_schedule=os.environ.get("CS_PIPELINE_NIGHTLY_CRON") or DEFAULT_NIGHTLY_CRON,
+    cron_schedule=Settings.from_env().nightly_cron,
     execution_timezone=TIMEZONE,
     default_status=dg.DefaultScheduleStatus.STOPPED,
     description="Every asset every night (CS_PIPELINE_NIGHTLY_CRON, England's time).",

@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import PrivateAttr
 
-from cs_pipeline.config import Settings, london_today, parse_local_standards
+from cs_pipeline.config import Settings, london_today, parse_failure_hook, parse_local_standards
 from cs_pipeline.lib.warehouse import Warehouse
 
 
@@ -36,6 +36,7 @@ class PipelineSettings(dg.ConfigurableResource):
     collection_year: str = ""  # 2025-26; empty: the run's tag, else the latest year ended by the as-at date
     annex_a_start: str = ""  # YYYY-MM-DD (CS_PIPELINE_ANNEX_A_START); empty: six months before the window's end
     annex_a_end: str = ""  # YYYY-MM-DD (CS_PIPELINE_ANNEX_A_END); empty: the as-at date
+    failure_hook: str = ""  # module:function (CS_PIPELINE_FAILURE_HOOK) given each failed run's report; empty: none
     _run_as_at: str = PrivateAttr(default="")
     _run_collection_year: str = PrivateAttr(default="")
 
@@ -64,6 +65,7 @@ class PipelineSettings(dg.ConfigurableResource):
             collection_year=s.collection_year_text,
             annex_a_start=s.annex_a_start_text,
             annex_a_end=s.annex_a_end_text,
+            failure_hook=s.failure_hook,
         )
 
     @classmethod
@@ -79,6 +81,7 @@ class PipelineSettings(dg.ConfigurableResource):
             collection_year=s.collection_year_text,
             annex_a_start=s.annex_a_start_text,
             annex_a_end=s.annex_a_end_text,
+            failure_hook=s.failure_hook,
         )
 
     def settings(self) -> Settings:
@@ -93,6 +96,7 @@ class PipelineSettings(dg.ConfigurableResource):
             collection_year_text=self.collection_year or self._run_collection_year,
             annex_a_start_text=self.annex_a_start,
             annex_a_end_text=self.annex_a_end,
+            failure_hook=parse_failure_hook(self.failure_hook),
         )
 
     def as_at_date(self) -> dt.date:

@@ -1,7 +1,8 @@
 """Who may read what on the PostgreSQL warehouse (contracts/INTERFACE.md section 5), as two group roles.
 
-``cs_bi_reader`` reads the marts; ``cs_data_team`` reads everything but ``raw``. Both are NOLOGIN group roles: a
-council gives a person access by creating a login role that is a member of one (docs/publishing.md, "Roles").
+``cs_bi_reader`` reads the marts; ``cs_data_team`` reads everything but ``raw`` and ``marts_build`` (``ops``, the
+run failures, included). Both are NOLOGIN group roles: a council gives a person access by creating a login role that
+is a member of one (docs/publishing.md, "Roles").
 Readers get USAGE on the schema and SELECT on its tables and views, nothing else: no CREATE, no writes.
 
 The pipeline's own role (the warehouse URL's user, ``current_user``) owns every schema and table. Tables it creates
@@ -31,11 +32,13 @@ from cs_pipeline.lib.warehouse import Warehouse, quote_ident
 # Every schema the pipeline writes (INTERFACE.md section 5). PUBLIC gets nothing on any of them.
 PIPELINE_SCHEMAS: tuple[str, ...] = (
     "raw", "quarantine", "staging", "intermediate", "linkage", "marts_build", "marts", "returns", "returns_shared",
-)  # marts_build: where dbt builds the marts before publishing (publish/marts.py); the pipeline's alone
+    "ops",
+)  # marts_build: where dbt builds the marts before publishing (publish/marts.py); the pipeline's alone.
+# ops: how the pipeline itself is running (ops.run_failures, publish/run_failures.py)
 # group role -> the schemas it may read (USAGE + SELECT on every table and view, now and later). Nobody reads raw.
 READERS: dict[str, tuple[str, ...]] = {
     "cs_bi_reader": ("marts",),
-    "cs_data_team": ("marts", "returns", "returns_shared", "quarantine", "linkage", "staging", "intermediate"),
+    "cs_data_team": ("marts", "returns", "returns_shared", "quarantine", "linkage", "staging", "intermediate", "ops"),
 }
 NEVER_READ: tuple[str, ...] = ("raw",)
 
@@ -278,8 +281,9 @@ def _masked(url: str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m cs_pipeline.publish.roles",
-        description="Create the warehouse's reader roles (cs_bi_reader: marts; cs_data_team: all but raw) and grant "
-        "them SELECT, now and on tables created later. PostgreSQL only; run once per warehouse database.",
+        description="Create the warehouse's reader roles (cs_bi_reader: marts; cs_data_team: all but raw and "
+        "marts_build, ops included) and grant them SELECT, now and on tables created later. PostgreSQL only; run "
+        "once per warehouse database.",
     )
     parser.add_argument("--warehouse-url", help="default: CS_PIPELINE_WAREHOUSE_URL")
     args = parser.parse_args(argv)

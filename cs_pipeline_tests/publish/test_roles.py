@@ -30,6 +30,7 @@ from cs_pipeline.publish.regional import write_regional_copy
 from cs_pipeline.publish.roles import (
     DUCKDB_MESSAGE, PIPELINE_SCHEMAS, READERS, DuckDBHasNoRoles, RolesError, apply_roles, grant_readers,
 )
+from cs_pipeline.publish.run_failures import STEP_FAILURE, RunEvent, build_report, write_failures
 from cs_pipeline_tests.conftest import PG_SERVER, fresh_postgres_database
 from cs_pipeline_tests.marts.children import AS_AT, build_council
 from cs_pipeline_tests.marts.warehouse_fixture import (
@@ -47,10 +48,12 @@ GROUP_OF = {"bi": "cs_bi_reader", "data_team": "cs_data_team"}
 # The policy, written out again here rather than read from the module under test (INTERFACE.md section 5)
 MAY_READ = {
     "bi": {"marts"},
-    "data_team": {"marts", "returns", "returns_shared", "quarantine", "linkage", "staging", "intermediate"},
+    "data_team": {"marts", "returns", "returns_shared", "quarantine", "linkage", "staging", "intermediate", "ops"},
     "nobody": set(),
 }
 SHARED = [("marts", "iha_timeliness"), ("returns", "ssda903_episodes")]
+BUILDING = ("marts_build", "iha_timeliness")  # a mart as dbt builds it before publishing: the pipeline's alone
+RUN_FAILURES = ("ops", "run_failures")  # what the run-failure sensor writes (publish/run_failures.py)
 # a view in marts, made before the roles ran (over a table no test rebuilds: dbt drops a rebuilt table's dependants)
 VIEW = "bi_monthly_view"
 DENIED = "42501"  # insufficient_privilege
@@ -73,6 +76,7 @@ def _expected_tables() -> list[tuple[str, str]]:
     tables += [("staging", "dim_calendar")] + [("linkage", t) for t in LINK_COLUMNS]
     tables += _dbt_models() + [("marts", VIEW)]
     tables += [("returns_shared", f"{s}__{t}") for s, t in SHARED]
+    tables += [BUILDING, RUN_FAILURES]
     return sorted(set(tables))
 
 
@@ -168,6 +172,11 @@ def built(tmp_path_factory):
             pytest.fail(f"dbt run failed:\n{result.stdout[-8000:]}\n{result.stderr[-2000:]}")
         write_regional_copy(Warehouse(url), SHARED, tmp_path_factory.mktemp("shared"), b"k" * 32)
         Warehouse(url).execute(f'CREATE VIEW marts."{VIEW}" AS SELECT * FROM marts.timeliness_monthly')
+        Warehouse(url).execute(f"CREATE SCHEMA {BUILDING[0]}")
+        Warehouse(url).execute(f"CREATE TABLE {BUILDING[0]}.{BUILDING[1]} AS SELECT * FROM marts.{BUILDING[1]}")
+        failed = RunEvent(STEP_FAILURE, 1.8e9, step_key="raw__ssd_person", error_class="SourceSchemaError",
+                          message="ssd_person has no column pers_dob")
+        write_failures(Warehouse(url), build_report("run-1", "nightly_refresh", [failed]))
         inventory = Warehouse(url).query_frame(
             "SELECT n.nspname AS schema, c.relname AS name FROM pg_class c "
             "JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -201,8 +210,8 @@ def built(tmp_path_factory):
 
 def test_policy_is_data():
     assert {role: set(schemas) for role, schemas in READERS.items()} == {GROUP_OF[p]: MAY_READ[p] for p in GROUP_OF}
-    assert set(PIPELINE_SCHEMAS) == {"raw", "quarantine", "staging", "intermediate", "linkage", "marts", "returns",
-                                     "returns_shared"}
+    assert set(PIPELINE_SCHEMAS) == {"raw", "quarantine", "staging", "intermediate", "linkage", "marts_build",
+                                     "marts", "returns", "returns_shared", "ops"}
     assert not any("raw" in schemas for schemas in READERS.values())
 
 

@@ -11,6 +11,7 @@ Logs and metadata carry counts, shares, ids of models and runs: never names, NHS
 import dagster as dg
 from pydantic import Field
 
+from cs_pipeline.defs.operations import OWNERS
 from cs_pipeline.defs.resources import PipelineSettings
 from cs_pipeline.linkage import model as lm
 from cs_pipeline.linkage.matching import LinkageSettings
@@ -78,6 +79,7 @@ class LinkageConfig(dg.Config):
     group_name=GROUP,
     deps=RAW_DEPS,
     kinds={"splink", "duckdb"},
+    owners=OWNERS,
     description=(
         "The Splink model in force, registered as versioned JSON in linkage.match_model. Routine runs only make "
         "sure one is registered (the packaged default trained on synthetic data, until the council trains its "
@@ -127,6 +129,7 @@ def _spec(key: dg.AssetKey, description: str) -> dg.AssetSpec:
         deps=[MATCH_MODEL, *RAW_DEPS],
         group_name=GROUP,
         kinds={"splink", "duckdb"},
+        owners=OWNERS,
         description=description,
         metadata={"warehouse_table": ".".join(key.path)},
     )

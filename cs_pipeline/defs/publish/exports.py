@@ -1,6 +1,7 @@
 """``publish/marts_parquet``: the published marts as Parquet files for BI tools that read files."""
 import dagster as dg
 
+from cs_pipeline.defs.operations import OWNERS
 from cs_pipeline.defs.resources import PipelineSettings
 from cs_pipeline.defs.transform.dbt import dbt_models
 from cs_pipeline.publish.exports import export_folder, export_marts
@@ -13,6 +14,7 @@ MART_KEYS = sorted((k for k in dbt_models.keys if k.path[0] == "marts"), key=lam
     deps=MART_KEYS,
     group_name="publish",
     kinds={"parquet"},
+    owners=OWNERS,
     description="The published marts as Parquet, one file per mart, under CS_PIPELINE_OUTPUT_DIR/exports/marts/ "
     "(a link switched in one step once every file is written: a reader sees the last complete export or the new "
     "one). For Power BI's folder connector, Tableau or a notebook.",

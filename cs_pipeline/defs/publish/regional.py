@@ -7,6 +7,7 @@ import os
 
 import dagster as dg
 
+from cs_pipeline.defs.operations import OWNERS
 from cs_pipeline.defs.resources import PipelineSettings
 from cs_pipeline.defs.transform.dbt import dbt_models
 from cs_pipeline.publish.regional import KEY_VARIABLE, SHARED_SCHEMA, shared_key_from_env, write_regional_copy
@@ -20,6 +21,7 @@ SHARED_KEYS = sorted((k for k in dbt_models.keys if k.path[0] in SHARED_STAGES),
     deps=SHARED_KEYS,
     group_name="publish",
     kinds={"duckdb", "csv"},
+    owners=OWNERS,
     description=f"The marts and returns degraded for a regional partnership: child ids as a keyed hash (key from "
     f"{KEY_VARIABLE}), dates of birth to the first of the month, postcodes to the sector, UPNs, NHS numbers and names "
     f"dropped; in {SHARED_SCHEMA}.<schema>__<table> and as CSVs under returns_shared/ in CS_PIPELINE_OUTPUT_DIR. "

@@ -7,6 +7,7 @@ import os
 
 import dagster as dg
 
+from cs_pipeline.defs.operations import OWNERS
 from cs_pipeline.defs.resources import PipelineSettings
 from cs_pipeline.defs.returns.rules import RULE_RESULTS_KEY
 from cs_pipeline.defs.publish.exports import MART_KEYS
@@ -46,6 +47,7 @@ def report_metadata(path, summary: dict) -> dict[str, dg.MetadataValue]:
     deps=[*MART_KEYS, RULE_RESULTS_KEY],
     group_name="publish",
     kinds={"html"},
+    owners=OWNERS,
     description="The timeliness report, one offline HTML page (inline CSS and SVG charts) under "
     "CS_PIPELINE_OUTPUT_DIR/reports/timeliness_<as-at>.html: on-time rate by month per measure against its target "
     f"(national figures where DfE publishes one; a council sets its own in {TARGETS_ENV}, e.g. "

@@ -15,6 +15,7 @@ import os
 
 import dagster as dg
 
+from cs_pipeline.defs.operations import OWNERS
 from cs_pipeline.defs.resources import PipelineSettings
 from cs_pipeline.lib.warehouse import Warehouse
 from cs_pipeline.quality.engine import (
@@ -114,6 +115,7 @@ def build_quarantine_asset(suite: TableSuite) -> dg.AssetsDefinition:
         deps=deps,
         check_specs=check_specs,
         kinds={"great_expectations", "sql"},
+        owners=OWNERS,
         description=(
             f"Rows of raw.{table} rejected by validation (suite cs_pipeline/quality/suites/{table}.yaml and "
             "cross-table rules), with rule, severity, message and the original values. Always present; empty "

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from cs_pipeline.defs.operations import OWNERS
 from cs_pipeline.defs.quality.assets import GROUP, SUITES, quarantine_key
 from cs_pipeline.defs.resources import PipelineSettings
 from cs_pipeline.quality.report import load_results, summarise, write_report
@@ -12,6 +13,7 @@ from cs_pipeline.quality.report import load_results, summarise, write_report
     group_name=GROUP,
     deps=[quarantine_key(t) for t in SUITES],
     kinds={"html", "excel"},
+    owners=OWNERS,
     description="Validation report per table and rule (counts, failing record ids, messages): "
     "CS_PIPELINE_OUTPUT_DIR/validation/validation_report.html (offline, inline CSS) and .xlsx.",
 )

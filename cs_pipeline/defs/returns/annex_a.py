@@ -3,6 +3,7 @@
 
 import dagster as dg
 
+from cs_pipeline.defs.operations import NIGHTLY_FRESHNESS, OWNERS
 from cs_pipeline.defs.resources import PipelineSettings
 from cs_pipeline.returns.annex_a.spec import annex_a_lists
 from cs_pipeline.returns.annex_a.workbook import write_annex_a
@@ -15,6 +16,8 @@ LIST_KEYS = [dg.AssetKey(["returns", annex_list.table]) for annex_list in annex_
     deps=LIST_KEYS,
     group_name="returns",
     kinds={"xlsx"},
+    owners=OWNERS,
+    freshness_policy=NIGHTLY_FRESHNESS,
     description="Ofsted's Annex A workbook (returns/annex_a/<window end>/annex_a.xlsx under CS_PIPELINE_OUTPUT_DIR): "
     "Lists 1-11 with Ofsted's sheet names, headers and coded values, dates as Excel dates, for the six months to the "
     "as-at date (or CS_PIPELINE_ANNEX_A_START / _END).",

@@ -3,6 +3,7 @@ collection year (unpartitioned, as the SSDA903 assets: see ``cs_pipeline/defs/re
 
 import dagster as dg
 
+from cs_pipeline.defs.operations import NIGHTLY_FRESHNESS, OWNERS
 from cs_pipeline.defs.resources import PipelineSettings
 from cs_pipeline.defs.returns.keys import return_table_keys
 from cs_pipeline.returns.cin.xml_message import RETURN_NAME, model_name, write_census_file
@@ -15,6 +16,8 @@ TABLE_KEYS = return_table_keys(RETURN_NAME, model_name)
     deps=list(TABLE_KEYS.values()),
     group_name="returns",
     kinds={"xml"},
+    owners=OWNERS,
+    freshness_policy=NIGHTLY_FRESHNESS,
     description="DfE's CIN census XML message for the run's collection year (returns/cin/<year>/cin_census.xml under "
     "CS_PIPELINE_OUTPUT_DIR), in the element order of DfE's schema of that year; the same inputs give the same file.",
 )

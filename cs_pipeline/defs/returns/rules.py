@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from cs_pipeline.defs.operations import NIGHTLY_FRESHNESS, OWNERS
 from cs_pipeline.defs.resources import PipelineSettings
 from cs_pipeline.defs.returns.keys import return_table_keys
 from cs_pipeline.returns.cin import publish as cin_publish
@@ -45,6 +46,9 @@ RETURNS = (
     key=RULE_RESULTS_KEY,
     deps=[key for r in RETURNS for key in r.table_keys.values()],
     group_name="returns",
+    kinds={"python", "duckdb"},
+    owners=OWNERS,
+    freshness_policy=NIGHTLY_FRESHNESS,
     description="DfE's validation rules (SSDA903 and CIN census) run on the built returns of the run's collection "
     "year: one row per flag (return_name, collection_year, rule_code, table_name, child_id, row_id, message); "
     "returns.dfe_rule_runs says which rules ran.",

@@ -10,6 +10,7 @@ carries the year as the ``cs_pipeline/collection_year`` tag, which every returns
 
 import dagster as dg
 
+from cs_pipeline.defs.operations import NIGHTLY_FRESHNESS, OWNERS
 from cs_pipeline.defs.resources import COLLECTION_YEAR_TAG, PipelineSettings
 from cs_pipeline.defs.returns.keys import return_table_keys
 from cs_pipeline.defs.returns.rules import dfe_rule_results
@@ -22,6 +23,9 @@ TABLE_KEYS = return_table_keys(RETURN_NAME, model_name)
     key=["returns", "ssda903_files"],
     deps=list(TABLE_KEYS.values()),
     group_name="returns",
+    kinds={"csv"},
+    owners=OWNERS,
+    freshness_policy=NIGHTLY_FRESHNESS,
     description="DfE's SSDA903 upload CSVs for the run's collection year (returns/ssda903/<year>/ under "
     "CS_PIPELINE_OUTPUT_DIR): DfE's headers, dates DD/MM/YYYY, UTF-8, stable row order.",
 )

@@ -8,6 +8,7 @@ and is the same for every source. Columns and arithmetic: see architecture.md an
 
 import dagster as dg
 
+from cs_pipeline.defs.operations import OWNERS
 from cs_pipeline.defs.resources import PipelineSettings
 from cs_pipeline.lib.working_days import (
     CALENDAR_COLUMN_TYPES,
@@ -23,6 +24,7 @@ CALENDAR_KEY = dg.AssetKey(["staging", "dim_calendar"])
     key=CALENDAR_KEY,
     group_name="sources",
     kinds={"python"},
+    owners=OWNERS,
     description=(
         "England working-day calendar (holidays GB/ENG): one row per day from 1990-01-01 to the end of the as-at "
         "year + 3; due date after N working days from d = first working day with working_day_index = "

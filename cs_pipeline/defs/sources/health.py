@@ -8,6 +8,7 @@ files of the run, stay loaded. ``raw.health_file_log`` keeps one row per file se
 
 import dagster as dg
 
+from cs_pipeline.defs.operations import OWNERS
 from cs_pipeline.defs.resources import PipelineSettings
 from cs_pipeline.lib.health_files import FILE_LOG_TABLE, HEALTH_KINDS, RAW_SCHEMA, ingest_health_folder
 
@@ -27,6 +28,7 @@ def build_health_asset(kind: str) -> dg.AssetsDefinition:
         key=key,
         group_name=GROUP,
         kinds={"csv"},
+        owners=OWNERS,
         description=(
             f"Every {kind}_YYYYMMDD.csv in CS_PIPELINE_HEALTH_DIR appended to {RAW_SCHEMA}.{spec.table} once "
             f"(keyed by sha256 in {RAW_SCHEMA}.{FILE_LOG_TABLE}); dates normalised to YYYY-MM-DD where the "

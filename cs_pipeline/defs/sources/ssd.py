@@ -8,8 +8,9 @@ Metadata carries counts and timings only, never values.
 import dagster as dg
 
 from cs_pipeline.config import redact_url
+from cs_pipeline.defs.operations import OWNERS
 from cs_pipeline.defs.resources import PipelineSettings
-from cs_pipeline.lib.extract import RAW_SCHEMA, SourceSchemaError, extract_ssd_table
+from cs_pipeline.lib.extract import RAW_SCHEMA, TABLE_LOG, SourceSchemaError, extract_ssd_table
 from cs_pipeline.lib.ssd_schema import extension_tables, ssd_tables
 
 GROUP = "sources"
@@ -28,6 +29,7 @@ def build_ssd_asset(table: str) -> dg.AssetsDefinition:
         key=ssd_asset_key(table),
         group_name=GROUP,
         kinds={"sql"},
+        owners=OWNERS,
         description=(
             f"SSD table {table} copied from the case-management database (CS_PIPELINE_CMS_URL) into "
             f"{RAW_SCHEMA}.{table}: {len(columns)} contract columns as text, plus _row_key, _source, "
@@ -101,3 +103,18 @@ def build_ssd_asset(table: str) -> dg.AssetsDefinition:
 
 
 ssd_assets = [build_ssd_asset(table) for table in ssd_tables()]
+
+# Written by every extract above as it loads its table, not by an asset of its own: an external asset (registered
+# with the dbt models, which read it as a source: transform/__init__.py), so the log has a stage, an owner and a
+# description like every other table.
+ssd_table_log = dg.AssetSpec(
+    key=[RAW_SCHEMA, TABLE_LOG],
+    deps=[ssd_asset_key(table) for table in ssd_tables()],
+    group_name=GROUP,
+    kinds={"sql"},
+    owners=OWNERS,
+    description=f"{RAW_SCHEMA}.{TABLE_LOG}: one row per SSD table with its latest extraction (supplied or not, rows, "
+    "load id), written by each raw/ssd_* extract as it loads; an optional extension table the source lacks is logged "
+    "as not supplied.",
+    metadata={"warehouse_table": f"{RAW_SCHEMA}.{TABLE_LOG}"},
+)

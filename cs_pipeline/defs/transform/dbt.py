@@ -19,13 +19,14 @@ import json
 import os
 import sys
 from pathlib import Path
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from cs_pipeline.config import PROJECT_ROOT, Settings
+from cs_pipeline.defs.operations import FRESH_KEY_PREFIXES, NIGHTLY_FRESHNESS, OWNERS
 from cs_pipeline.defs.resources import PipelineSettings
 from cs_pipeline.lib.dbt_env import dbt_env, prepare_manifest
 from cs_pipeline.publish.marts import BUILD_SCHEMA, PUBLISHED_SCHEMA, publish_marts
@@ -37,7 +38,16 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
 prepare_manifest(DBT_PROJECT_DIR)
 
 
+# the asset group of each model schema (the folder under models/); marts_build is where the marts are built, never a
+# group: a mart's configured schema is marts
+MODEL_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts", BUILD_SCHEMA: "marts",
+                "returns": "returns"}
+
+
 class CsDbtTranslator(DagsterDbtTranslator):
+    """Keys ``<schema>/<model>``; group = the model's stage; the team's owners; the marts and returns due by the
+    nightly deadline. Descriptions come from the models' ``_*__models.yml``."""
+
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "model":
             schema = dbt_resource_props.get("config", {}).get("schema") or "main"
@@ -45,7 +55,17 @@ class CsDbtTranslator(DagsterDbtTranslator):
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        return dbt_resource_props.get("config", {}).get("schema") or "transform"
+        schema = dbt_resource_props.get("config", {}).get("schema") or "transform"
+        return MODEL_GROUPS.get(schema, schema)
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
+        return [*OWNERS, *[o for o in super().get_owners(dbt_resource_props) or [] if o not in OWNERS]]
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if unique_id.startswith("model.") and spec.key.path[0] in FRESH_KEY_PREFIXES:
+            return spec.replace_attributes(freshness_policy=NIGHTLY_FRESHNESS)
+        return spec
 
 
 def dbt_resource() -> DbtCliResource:
