@@ -27,7 +27,7 @@ from cs_pipeline.lib.ssd_schema import ssd_tables
 
 from . import codes
 from .identity import (AWAY_OUTWARDS, FEMALE_LIST, HOME_OUTWARDS, MALE_LIST, STREETS, SURNAMES, FastRandom, NhsPool,
-                       new_upn, postcode)
+                       new_upn, next_upn, postcode)
 from .workdays import WorkCalendar, add_months
 
 TABLES: dict[str, list[str]] = {t: [c.name for c in cols] for t, cols in ssd_tables().items()}
@@ -300,6 +300,15 @@ class CouncilUnit:
 
     def lognorm_days(self, median: float, sigma: float, lo: int = 1, hi: int = 10**6) -> int:
         return max(lo, min(hi, int(round(median * math.exp(self.r.gauss(0.0, sigma))))))
+
+    def by_year_end(self, start: int, end: int | None, limit: int) -> int | None:
+        """The end of a piece of work begun on ``start`` (an assessment's authorisation, a section 47 enquiry's
+        conference), unless the census year end (31 March) on or after the start finds it unfinished though more
+        than ``limit`` working days old (CIN rules 8670Q, 8675Q): then the last working day of that year."""
+        year_end = _year_end(start)
+        if end is not None and end > year_end and self.cal.wd_between(start, year_end) > limit:
+            return self.cal.on_or_before(year_end)
+        return end
 
     # ---- organisation ------------------------------------------------------------------------------------
     def build_organisation(self) -> None:
@@ -574,6 +583,12 @@ class CouncilUnit:
             factors = sorted({CH_FACTOR(r) for _ in range(r.randint(1, 4))}, key=codes.ASSESSMENT_FACTORS.index)
             if p.uasc:
                 factors = ["9A"]
+            # 21, "no factors identified", is only ever the one factor (CIN rule 8869), and only of an assessment
+            # that closed the case (8873Q): one that led to a section 47, a plan or care identified a factor
+            # (chosen by the assessment id, so no draw is added)
+            if "21" in factors and (len(factors) > 1 or pathway != "assess_close"):
+                factors = [f for f in factors if f != "21"] or [_FACTORS_NOT_21[int(a_id) % len(_FACTORS_NOT_21)]]
+            no_factors = factors == ["21"]
             rows[-1][1]["_factors"] = dict(cinf_table_id=self.nid("factors"), cinf_assessment_id=a_id,
                                            cinf_assessment_factors_json=json.dumps(factors))
         # -- pathway
@@ -583,6 +598,8 @@ class CouncilUnit:
         elif pathway == "assess_close":
             close = assess_auth + r.randint(0, 10)
             close_reason = "RC8" if r.random() < 0.6 else ("RC9" if r.random() < 0.9 else "RC7")
+            if no_factors and close_reason == "RC7":
+                close_reason = "RC8"   # case closed after an assessment that found no factors (CIN rule 8873Q)
         elif pathway == "cin_plan":
             close = self.cin_plan(p, ref_id, assess_auth + r.randint(0, 10), rows, later)
             close_reason = "RC7"
@@ -623,6 +640,16 @@ class CouncilUnit:
             raise ValueError(pathway)
         if p.age(close or self.as_at) >= 18 and close is not None:
             close = min(close, p.birthday(18))
+        # the close as written: a case closed after its assessment is closed by the census year end when the
+        # assessment was authorised in that year (an episode closed RC8 or RC9 shows its assessment in the census:
+        # CIN rule 8825Q), and the day it was authorised when the assessment found no factors (8873Q). The chain of
+        # re-referrals follows the close drawn, so every draw is as it was.
+        auth_shown = self.as_recorded(rows)
+        shown = close
+        if pathway == "assess_close" and close is not None and auth_shown is not None:
+            shown = min(close, auth_shown if no_factors else _year_end(auth_shown))
+            if shown < self.window_start:
+                shown = close
         # -- keep or drop
         if close is not None and close < self.window_start:
             return close
@@ -631,7 +658,7 @@ class CouncilUnit:
         p.used = True
         p.cin = True
         self.contact(p, d - (r.randint(0, 2) if r.random() < 0.3 else 0), "CIN Referral", source)
-        close_c = self.clip(close)
+        close_c = self.clip(shown)
         wid, tid = self.worker(team_key)
         self.add("ssd_cin_episodes", cine_referral_id=ref_id, cine_person_id=p.pid, cine_referral_date=self.D(d),
                  cine_cin_primary_need_code=need, cine_referral_source_code=source,
@@ -642,6 +669,7 @@ class CouncilUnit:
                  cine_close_date=self.D(close_c), cine_referral_team=tid, cine_referral_worker_id=wid)
         self.involve(p, ref_id, team_key, d, close if pathway in ("nfa", "assess_close") else assess_auth,
                      "Allocated Social Worker", "FCONTA")
+        self.within_episode(rows, shown)
         for table, kw in rows:
             start_col = _START_COL[table]
             if kw[start_col] > self.as_at:
@@ -659,6 +687,69 @@ class CouncilUnit:
         if period is not None:
             self.emit_period(period)
         return close
+
+    def as_recorded(self, rows: list) -> int | None:
+        """An episode's assessment, enquiries and conferences as written (CIN rules 2991Q, 8670Q, 8675Q); returns
+        the assessment's authorisation as written. Only written values change: the simulation (and every draw)
+        goes on with the dates drawn. ``rows`` (table, values as ordinals) changes in place.
+
+        - The assessment begins no later than the referral's first section 47 enquiry (the enquiry is part of it).
+        - Work begun before a census year end (31 March) and still unfinished that day though already overdue (an
+          assessment more than 45 working days old; an enquiry's conference more than 15) is finished on the last
+          working day of the year instead: the council chases its overdue work before the census. Still late, so
+          its timeliness is as drawn; a conference so brought forward brings its enquiry's end and its plan's start.
+        """
+        by_id = {(table, kw[_ID_COL[table]]): kw for table, kw in rows}
+        for table, kw in rows:
+            if table == "ssd_initial_cp_conference" and ("ssd_s47_enquiry", kw["icpc_s47_enquiry_id"]) in by_id:
+                s47 = by_id["ssd_s47_enquiry", kw["icpc_s47_enquiry_id"]]
+                held = self.by_year_end(s47["s47e_s47_start_date"], kw["icpc_icpc_date"], 15)
+                if held != kw["icpc_icpc_date"]:
+                    if s47["s47e_s47_end_date"] == kw["icpc_icpc_date"]:
+                        s47["s47e_s47_end_date"] = held
+                    plan = by_id.get(("ssd_cp_plans", kw["icpc_cp_plan_id"]))
+                    if plan is not None and plan["cppl_cp_plan_start_date"] == kw["icpc_icpc_date"]:
+                        plan["cppl_cp_plan_start_date"] = held
+                    kw["icpc_icpc_date"] = held
+        s47_starts = [kw["s47e_s47_start_date"] for table, kw in rows if table == "ssd_s47_enquiry"]
+        auth = None
+        for table, kw in rows:
+            if table == "ssd_cin_assessments":
+                if s47_starts:
+                    kw["cina_assessment_start_date"] = min(kw["cina_assessment_start_date"], min(s47_starts))
+                auth = kw["cina_assessment_auth_date"] = self.by_year_end(kw["cina_assessment_start_date"],
+                                                                          kw["cina_assessment_auth_date"], 45)
+        return auth
+
+    def within_episode(self, rows: list, close: int | None) -> None:
+        """Nothing of an episode as written starts or ends after the episode closed (CIN rules 8565, 8867): only a
+        short period of care, or the close at the child's 18th birthday, ever left more to come. The assessment is
+        authorised at the closure; a plan or conference that would start on or after it, or an enquiry that would
+        start after it, is not written (an enquiry whose conference is not written ended at the closure with
+        none); a plan ends at the closure. Written values only, as as_recorded()."""
+        if close is None:
+            return
+        kept, cut_s47 = [], set()
+        for table, kw in rows:
+            start = kw[_START_COL[table]]
+            if (table == "ssd_s47_enquiry" and start > close) or (table in _STARTS_BY_CLOSE and start >= close):
+                if table == "ssd_s47_enquiry":
+                    cut_s47.add(kw["s47e_s47_enquiry_id"])
+                elif table == "ssd_initial_cp_conference":
+                    cut_s47.add(("conference", kw["icpc_s47_enquiry_id"]))
+                continue
+            for col in _ENDS_BY_CLOSE.get(table, ()):
+                if kw.get(col) is not None and kw[col] > close:
+                    kw[col] = close
+            kept.append((table, kw))
+        rows[:] = [(table, kw) for table, kw in kept
+                   if not (table == "ssd_initial_cp_conference" and kw["icpc_s47_enquiry_id"] in cut_s47)]
+        for table, kw in rows:
+            if table == "ssd_s47_enquiry" and ("conference", kw["s47e_s47_enquiry_id"]) in cut_s47:
+                kw["s47e_s47_end_date"] = min(kw["s47e_s47_end_date"], close)
+                kw["s47e_s47_nfa"] = "Y"
+                kw["s47e_s47_outcome_json"] = json.dumps({"OUTCOME": "No Further Action",
+                                                          "OUTCOME_CP_CONFERENCE_FLAG": "N"})
 
     # ---- CIN plans, S47, ICPC, CP ----------------------------------------------------------------------
     def cin_plan(self, p: Person, ref_id: str, start: int, rows, later, median: float = 280) -> int:
@@ -1733,6 +1824,7 @@ class CouncilUnit:
     def emit_persons(self) -> None:
         r = self.r
         D = self.D
+        upns: set[str] = set()
         for p in self.persons:
             if not p.used:
                 continue
@@ -1742,12 +1834,16 @@ class CouncilUnit:
             if school_age and not p.uasc and (p.cin or r.random() < 0.3):
                 adm_year = dt.date.fromordinal(p.birthday(4)).year
                 p.upn = new_upn(r, self.la_code, adm_year)
+                while p.upn in upns:   # one pupil, one UPN (CIN rule 1520): the next serial number, no draw
+                    p.upn = next_upn(p.upn)
+                upns.add(p.upn)
             upn_unknown = None
             if p.cla and p.upn is None:
                 upn_unknown = "UN2" if p.uasc else ("UN1" if not school_age else r.choice(("UN3", "UN5")))
             elif p.upn is None:   # every child without a UPN says why (CIN census rule 8770Q); no draw, same stream
                 upn_unknown = "UN2" if p.uasc else ("UN1" if not school_age else "UN5")
             legacy_id = f"LL{int(p.pid) % 10**7:07d}" if r.random() < 0.3 else None
+            person_row = len(self.rows["ssd_person"])
             self.add("ssd_person", pers_person_id=p.pid, pers_forename=p.first, pers_surname=p.last, pers_sex=p.sex,
                      pers_gender="1" if p.sex == "M" else "2", pers_ethnicity=p.ethnicity, pers_dob=D(p.dob),
                      pers_common_child_id=p.nhs, pers_legacy_id=legacy_id, pers_upn_unknown=upn_unknown,
@@ -1774,6 +1870,12 @@ class CouncilUnit:
                     self.add("ssd_linked_identifiers", link_table_id=self.nid("link"), link_person_id=p.pid,
                              link_identifier_type="Unique Pupil Number", link_identifier_value=p.upn,
                              link_valid_from_date=D(p.birthday(4)), link_valid_to_date=None)
+                elif p.upn:
+                    # the UPN is not recorded in the SSD: the record says it is not known (UN5), as the CIN census
+                    # asks of a child of school age without one (rule 8770Q)
+                    row = self.rows["ssd_person"][person_row]
+                    col = COL_INDEX["ssd_person"]["pers_upn_unknown"]
+                    self.rows["ssd_person"][person_row] = row[:col] + ("UN5",) + row[col + 1:]
                 if r.random() < 0.09:
                     codes_ = sorted({r.choice(codes.DISABILITY) for _ in range(r.randint(1, 2))})
                     for c in codes_:
@@ -1796,7 +1898,24 @@ _START_COL = {"ssd_cin_assessments": "cina_assessment_start_date", "ssd_s47_enqu
               "ssd_initial_cp_conference": "icpc_icpc_date", "ssd_cp_plans": "cppl_cp_plan_start_date",
               "ssd_cin_plans": "cinp_cin_plan_start_date"}
 _DATE_COLS = {t: [c.name for c in cols if c.ssd_type.lower() == "datetime"] for t, cols in ssd_tables().items()}
+# within_episode(): what may not start on or after an episode's closure, and the dates that end by it
+_STARTS_BY_CLOSE = ("ssd_initial_cp_conference", "ssd_cp_plans", "ssd_cin_plans")
+_ID_COL = {"ssd_cin_assessments": "cina_assessment_id", "ssd_s47_enquiry": "s47e_s47_enquiry_id",
+           "ssd_initial_cp_conference": "icpc_icpc_id", "ssd_cp_plans": "cppl_cp_plan_id",
+           "ssd_cin_plans": "cinp_cin_plan_id"}
+_ENDS_BY_CLOSE = {"ssd_cin_assessments": ("cina_assessment_start_date", "cina_assessment_auth_date"),
+                  "ssd_cp_plans": ("cppl_cp_plan_end_date",), "ssd_cin_plans": ("cinp_cin_plan_end_date",)}
 _GOLDEN = (5 ** 0.5 - 1) / 2
+# the factors an assessment that went on to more than closing the case is given in place of 21 (weighted as drawn)
+_FACTORS_NOT_21 = [f for f, w in codes.ASSESSMENT_FACTOR_WEIGHTS.items() if f != "21" for _ in range(w)]
+
+
+def _year_end(d: int) -> int:
+    """The census year end (31 March) on or after the date."""
+    day = dt.date.fromordinal(d)
+    return dt.date(day.year if (day.month, day.day) <= (3, 31) else day.year + 1, 3, 31).toordinal()
+
+
 _ENTRY_CUM = list(accumulate((b[2] - REENTRY_SHARE * m) / (1 - REENTRY_SHARE)
                               for b, m in zip(ENTRY_AGE_BANDS, REENTRY_AGE_MIX)))
 _ENTRY_CUM[-1] = 1.0 + 1e-9

@@ -56,14 +56,24 @@ def inject_ssd(unit: CouncilUnit) -> list[Defect]:
     # the deliberate SSDA903 defects (ssda903_defects.py).
     cs, ce = collection_year_bounds(unit.as_at)
     in_return = {per.person.pid for per in unit.periods if per.start <= ce and per.end >= cs}
-    person_col = {t: next(i for c, i in COL_INDEX[t].items() if c.endswith("_person_id"))
-                  for t in ("ssd_cla_episodes", "ssd_cla_placement", "ssd_legal_status")}
+    # Likewise a quarantined CIN episode, assessment, plan or review would leave its episode in the year's CIN census
+    # without it (an enquiry with no assessment, CIN rule 2991Q; RC8 with none, 8825Q; ...): those defects go to
+    # children with no episode open in that year, whose census holds no defect (test_ssda903_demo_clean).
+    C = COL_INDEX["ssd_cin_episodes"]
+    in_census = {row[C["cine_person_id"]] for row in rows["ssd_cin_episodes"]
+                 if _ord(row[C["cine_referral_date"]]) <= ce
+                 and (row[C["cine_close_date"]] is None or _ord(row[C["cine_close_date"]]) >= cs)}
+    away_from = {t: (next(i for c, i in COL_INDEX[t].items() if c.endswith("_person_id")), kept)
+                 for tables, kept in ((("ssd_cla_episodes", "ssd_cla_placement", "ssd_legal_status"), in_return),
+                                      (("ssd_cin_episodes", "ssd_cin_assessments", "ssd_cp_plans", "ssd_cp_reviews"),
+                                       in_census))
+                 for t in tables}
 
     def pick(table: str, rate: float, ok=lambda row: True) -> list[int]:
         tab = rows[table]
-        away = person_col.get(table)
+        away, kept = away_from.get(table, (None, ()))
         cand = [i for i, row in enumerate(tab) if (table, i) not in used and ok(row)
-                and (away is None or row[away] not in in_return)]
+                and (away is None or row[away] not in kept)]
         n = min(len(cand), max(1, round(rate * len(tab)))) if tab else 0
         chosen = sorted(r.sample(cand, n)) if n else []
         used.update((table, i) for i in chosen)

@@ -107,6 +107,12 @@ def new_upn(rng: random.Random, la_code: str, admission_year: int) -> str:
     return upn_check_letter(body) + body
 
 
+def next_upn(upn: str) -> str:
+    """The UPN with the next serial number (its last three digits, wrapping at 1000), check letter recomputed."""
+    body = upn[1:-3] + f"{(int(upn[-3:]) + 1) % 1000:03d}"
+    return upn_check_letter(body) + body
+
+
 def upn_valid(upn: str) -> bool:
     return len(upn) == 13 and upn[1:].isdigit() and upn[0] == upn_check_letter(upn[1:])
 

@@ -8,7 +8,7 @@ d1 up to and including d2.
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 
 import holidays
 
@@ -45,6 +45,10 @@ class WorkCalendar:
     def on_or_after(self, d: int) -> int:
         """The first working day on or after d."""
         return self.wdays[bisect_left(self.wdays, d)]
+
+    def on_or_before(self, d: int) -> int:
+        """The last working day on or before d."""
+        return self.wdays[bisect_right(self.wdays, d) - 1]
 
     def working(self, d: int) -> bool:
         return self.is_wd[d - self.base]

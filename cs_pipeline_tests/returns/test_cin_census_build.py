@@ -59,6 +59,10 @@ def build_children() -> Council:
     _referral(c, "K3", "R3", "2025-02-01", "2026-04-10", "RC7", source="10", need="N10")   # N10: not a DfE code
     c.s47("K3", "S3", "2025-03-01", "2025-04-05")
     c.tables["ssd_s47_enquiry"][-1]["s47e_referral_id"] = "R3"
+    # ... and a conference with no section 47 (transferred in): recorded at CIN details level, K1's (which followed
+    # its section 47 of the year) only in Section47 (DfE rules 2884, 2885)
+    c.icpc("K3", "I3", None, "2025-05-12", transfer_in="Y")
+    c.tables["ssd_initial_cp_conference"][-1]["icpc_referral_id"] = "R3"
     # K4: referred after the year: not in 2025-26
     c.person("K4", "2011-03-03")
     _referral(c, "K4", "R4", "2026-04-02")
@@ -91,8 +95,8 @@ def test_episodes_open_in_the_census_year(built):
     assert _rows(built["cin_details"], ["LAchildID", "CINdetailsID", "CINreferralDate", "ReferralSource",
                                         "PrimaryNeedCode", "CINclosureDate", "ReasonForClosure", "DateOfInitialCPC",
                                         "ReferralNFA"]) == [
-        ("K1", "R1", d("2025-05-01"), "1A", "N1", None, None, d("2025-06-20"), "0"),
-        ("K3", "R3", d("2025-02-01"), "10", None, None, None, None, "0"),
+        ("K1", "R1", d("2025-05-01"), "1A", "N1", None, None, None, "0"),
+        ("K3", "R3", d("2025-02-01"), "10", None, None, None, d("2025-05-12"), "0"),
         ("K5", "R5", d("2025-04-01"), "1A", "N1", d("2025-04-01"), "RC8", None, "1"),
     ]
 

@@ -1,8 +1,10 @@
 -- CIN census CINdetails of the collection year: every children-in-need episode (an SSD referral) open at any time
 -- in the census year (referred by 31 March and not closed before 1 April; closures after the as-at date are not yet
 -- known). The closure and its reason only when by 31 March; DateOfInitialCPC the episode's first initial child
--- protection conference by 31 March; ReferralNFA 1 when the referral led to no further action. The census's other
--- tables hang off these episodes (CINdetailsID, the referral id). Rows in LAchildID, CINreferralDate order.
+-- protection conference by 31 March that is not recorded in the census's Section47 module (one that followed a
+-- section 47 enquiry of the year is recorded there, and only there: DfE rules 2884 and 2885); ReferralNFA 1 when the
+-- referral led to no further action. The census's other tables hang off these episodes (CINdetailsID, the referral
+-- id). Rows in LAchildID, CINreferralDate order.
 {%- set referral_sources = ['1A', '1B', '1C', '1D', '2A', '2B', '3A', '3B', '3C', '3D', '3E', '3F', '4', '5A', '5B',
                             '5C', '5D', '6', '7', '8', '9', '10'] %}
 with episodes as (
@@ -15,10 +17,19 @@ with episodes as (
 ),
 
 icpc as (
-    select referral_id, min(icpc_date) as icpc_date
-    from {{ ref('stg_ssd__initial_cp_conference') }}
-    where icpc_date <= {{ collection_year_end() }} and icpc_date <= {{ as_at_date() }}
-    group by referral_id
+    select i.referral_id, min(i.icpc_date) as icpc_date
+    from {{ ref('stg_ssd__initial_cp_conference') }} as i
+    where i.icpc_date <= {{ collection_year_end() }} and i.icpc_date <= {{ as_at_date() }}
+        -- the enquiry it followed is in the year's Section47 module (as cin_section47 selects enquiries)
+        and not exists (
+            select 1
+            from {{ ref('stg_ssd__s47_enquiry') }} as s
+            inner join episodes as se
+                on se.referral_id = s.referral_id
+            where s.s47_enquiry_id = i.s47_enquiry_id
+                and {{ open_in_year('s.s47_start_date', 's.s47_end_date') }}
+        )
+    group by i.referral_id
 )
 
 select
