@@ -35,7 +35,8 @@ class PublishError(RuntimeError):
 @dataclass
 class Published:
     rows: dict[str, int] = field(default_factory=dict)  # table -> rows now published
-    recreated: list[str] = field(default_factory=list)  # tables whose columns changed (or that are new)
+    created: list[str] = field(default_factory=list)  # tables not published before
+    recreated: list[str] = field(default_factory=list)  # tables whose columns changed
     seconds: float = 0.0
 
 
@@ -46,19 +47,19 @@ def _columns(conn: sa.Connection, schema: str, table: str) -> list[tuple[str, st
     return [(str(name), str(kind)) for name, kind in rows]
 
 
-def _replace(conn: sa.Connection, table: str) -> bool:
-    """Replaces marts.<table> by marts_build.<table>; True when the table had to be created again."""
+def _replace(conn: sa.Connection, table: str) -> str:
+    """Replaces marts.<table> by marts_build.<table>: 'copied' (rows), 'created' (new) or 'recreated'."""
     source = f"{quote_ident(BUILD_SCHEMA)}.{quote_ident(table)}"
     target = f"{quote_ident(PUBLISHED_SCHEMA)}.{quote_ident(table)}"
-    columns = _columns(conn, BUILD_SCHEMA, table)
-    if columns == _columns(conn, PUBLISHED_SCHEMA, table):
+    columns, published = _columns(conn, BUILD_SCHEMA, table), _columns(conn, PUBLISHED_SCHEMA, table)
+    if columns == published:
         names = ", ".join(quote_ident(name) for name, _ in columns)
         conn.execute(sa.text(f"DELETE FROM {target}"))
         conn.execute(sa.text(f"INSERT INTO {target} ({names}) SELECT {names} FROM {source}"))
-        return False
+        return "copied"
     conn.execute(sa.text(f"DROP TABLE IF EXISTS {target}"))
     conn.execute(sa.text(f"CREATE TABLE {target} AS SELECT * FROM {source}"))
-    return True
+    return "recreated" if published else "created"
 
 
 LOCK_WAIT_SECONDS = 30  # DuckDB: how long a reader holding the file open may delay publishing
@@ -98,11 +99,12 @@ def _publish(warehouse: Warehouse, tables: Iterable[str] | None) -> Published:
             for i, table in enumerate(names):
                 if i == len(names) // 2:
                     fault_point("publish.marts.mid_swap")
-                if _replace(conn, table):
-                    published.recreated.append(table)
+                how = _replace(conn, table)
+                if how != "copied":
+                    getattr(published, how).append(table)
                 published.rows[table] = int(conn.execute(sa.text(
                     f"SELECT count(*) FROM {quote_ident(PUBLISHED_SCHEMA)}.{quote_ident(table)}")).scalar())
-            if warehouse.dialect == "postgresql" and published.recreated:
+            if warehouse.dialect == "postgresql" and (published.created or published.recreated):
                 from cs_pipeline.publish.roles import grant_readers  # a recreated table gets the readers' grants
 
                 grant_readers(conn, PUBLISHED_SCHEMA)
@@ -126,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{redact_url(settings.warehouse_url)}: {exc}", file=sys.stderr)
         return 1
     print(f"published {len(published.rows)} marts ({sum(published.rows.values()):,} rows) in "
-          f"{published.seconds:.2f} s; recreated: {', '.join(published.recreated) or 'none'}")
+          f"{published.seconds:.2f} s; new: {', '.join(published.created) or 'none'}; "
+          f"created again (columns changed): {', '.join(published.recreated) or 'none'}")
     return 0
 
 

@@ -64,7 +64,8 @@ def test_publish_replaces_every_built_table_and_leaves_the_rest(warehouse):
     fill(warehouse, BUILD_SCHEMA, 2)
     warehouse.execute(f"CREATE TABLE {PUBLISHED_SCHEMA}.kept AS SELECT 1 AS x")  # a mart this run did not build
     published = publish_marts(warehouse, TABLES[:4])
-    assert published.rows == {t: rows(2, i) for i, t in enumerate(TABLES[:4])} and published.recreated == []
+    assert published.rows == {t: rows(2, i) for i, t in enumerate(TABLES[:4])}
+    assert published.created == published.recreated == []
     assert [warehouse.row_count(PUBLISHED_SCHEMA, t) for t in TABLES] == [rows(2, i) for i in range(4)] + \
         [rows(1, 4), rows(1, 5)]
     assert warehouse.row_count(PUBLISHED_SCHEMA, "kept") == 1
@@ -74,7 +75,7 @@ def test_changed_columns_recreate_the_table(warehouse):
     fill(warehouse, PUBLISHED_SCHEMA, 1)
     fill(warehouse, BUILD_SCHEMA, 2, extra_column=True)
     published = publish_marts(warehouse)
-    assert published.recreated == TABLES
+    assert published.recreated == TABLES and published.created == []
     assert warehouse.columns(PUBLISHED_SCHEMA, TABLES[0]) == ["person_id", "version", "note"]
 
 
@@ -222,3 +223,11 @@ def test_duckdb_publishing_waits_for_a_reader_to_close_the_file(tmp_path, monkey
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_first_publish_creates_the_marts(warehouse):
+    fill(warehouse, BUILD_SCHEMA, 1)
+    published = publish_marts(warehouse)
+    assert published.created == TABLES and published.recreated == []
+    with warehouse.engine.connect() as conn:
+        assert observe(conn) == complete(1)

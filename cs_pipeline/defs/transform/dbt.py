@@ -137,6 +137,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, pipeline:
     published = publish_marts(pipeline.warehouse(), built_marts(invocation.get_artifact("run_results.json"),
                                                                 invocation.manifest))
     context.log.info(f"published {len(published.rows)} marts in one transaction ({published.seconds:.1f} s)"
+                     + (f"; new: {', '.join(published.created)}" if published.created else "")
                      + (f"; created again (columns changed): {', '.join(published.recreated)}"
                         if published.recreated else ""))
 
