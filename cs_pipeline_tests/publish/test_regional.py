@@ -42,7 +42,7 @@ def test_key_comes_from_the_environment():
 def test_columns_are_degraded_or_dropped_by_name():
     frame = pd.DataFrame({"person_id": IDS, "clae_person_id": IDS, "referral_id": ["R1", "R2", "R3"],
                           "team_id": ["T1"] * 3, "row_id": [0, 1, 2], "DOB": DOBS, "HOME_POST": POSTCODES,
-                          "UPN": ["A123456789012"] * 3, "nhs_number": ["9434765919"] * 3, "outcome": ["on_time"] * 3})
+                          "UPN": ["A123456789012"] * 3, "nhs_number": ["9990000018"] * 3, "outcome": ["on_time"] * 3})
     out = degrade_frame(frame, KEY)
     assert list(out.columns) == ["person_id", "clae_person_id", "referral_id", "team_id", "row_id", "DOB", "HOME_POST",
                                  "outcome"]

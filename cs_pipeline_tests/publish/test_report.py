@@ -57,8 +57,8 @@ RULES_RUN = ["103", "1001", "2001", "999"]
 
 
 def nhs_number(i: int) -> str:
-    """The i-th valid NHS number from a base (Modulus 11; a first nine digits giving check digit 10 are skipped)."""
-    n = 943_476_500 + i * 7
+    """The i-th valid test NHS number (999 range, never issued; Modulus 11; nine digits giving check digit 10 skipped)."""
+    n = 999_000_500 + i * 7
     while check_digit(str(n)) is None:
         n += 1
     return f"{n}{check_digit(str(n))}"
