@@ -21,7 +21,9 @@ SCHEMAS = ("raw", "quarantine", "staging", "linkage", "intermediate", "marts", "
 
 # One run at a time: a nightly run and a health-drop run must not write the warehouse together (DuckDB takes one
 # writer process; on PostgreSQL both would replace the same tables). No telemetry: nothing leaves the machine.
-INSTANCE_CONFIG = """telemetry:
+# The run history is Dagster's SQLite event log with engines kept and WAL commits unsynced (lib/run_history.py).
+INSTANCE_CONFIG = """# written by cs_pipeline.demo
+telemetry:
   enabled: false
 concurrency:
   runs:
@@ -30,12 +32,16 @@ concurrency:
 
 
 def ensure_dagster_home() -> Path:
-    """DAGSTER_HOME (default <data>/dagster_home) with our instance settings, unless it already has a dagster.yaml."""
+    """DAGSTER_HOME (default <data>/dagster_home) with our instance settings, unless it has a dagster.yaml of its own
+    (one without our first line: a council's production instance)."""
+    from cs_pipeline.lib.run_history import instance_storage_config
+
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(data_dir() / "dagster_home")))
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(INSTANCE_CONFIG)
+    ours = INSTANCE_CONFIG + instance_storage_config(str(home / "history" / "runs"))
+    if not config.exists() or config.read_text().startswith(INSTANCE_CONFIG.splitlines()[0]):
+        config.write_text(ours)
     return home
 
 
@@ -78,6 +84,7 @@ def materialise_everything() -> bool:
 
 STAGES = (("raw__", "extract"), ("staging__dim_calendar", "extract"), ("quarantine__", "validate"),
           ("quality__", "validate"), ("linkage", "link"), ("dbt_models", "dbt build"),
+          ("staging_rows_conserved", "staging checks"),
           ("staging__", "staging checks"))
 
 
@@ -97,12 +104,12 @@ def summary() -> None:
     from cs_pipeline.lib.warehouse import Warehouse
 
     settings = Settings.from_env()
-    warehouse = Warehouse(settings.warehouse_url)
     print(f"\nwarehouse: {redact_url(settings.warehouse_url)}")
-    for schema in SCHEMAS:
-        tables = warehouse.tables(schema)
-        rows = sum(warehouse.row_count(schema, t) for t in tables)
-        print(f"  {schema:<13} {len(tables):>3} tables {rows:>12,} rows")
+    with Warehouse(settings.warehouse_url).kept_open() as warehouse:
+        for schema in SCHEMAS:
+            tables = warehouse.tables(schema)
+            rows = sum(warehouse.row_count(schema, t) for t in tables)
+            print(f"  {schema:<13} {len(tables):>3} tables {rows:>12,} rows")
     print(f"outputs:   {settings.output_dir}")
     print(f"as at:     {settings.as_at}")
     print(f"open the UI: DAGSTER_HOME={os.environ['DAGSTER_HOME']} .venv/bin/dagster dev -w workspace.yaml")
