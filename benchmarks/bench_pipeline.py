@@ -170,7 +170,8 @@ def fresh_postgres(url: str, name: str) -> str:
 
 
 def schema_rows(warehouse, schemas) -> int:
-    return sum(warehouse.row_count(s, t) for s in schemas for t in warehouse.tables(s))
+    with warehouse.kept_open():
+        return sum(warehouse.row_count(s, t) for s in schemas for t in warehouse.tables(s))
 
 
 def main(argv: list[str] | None = None) -> int:

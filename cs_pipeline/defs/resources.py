@@ -1,9 +1,11 @@
 """Resources every stage shares, built from the CS_PIPELINE_* settings."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -39,11 +41,44 @@ class PipelineSettings(dg.ConfigurableResource):
     failure_hook: str = ""  # module:function (CS_PIPELINE_FAILURE_HOOK) given each failed run's report; empty: none
     _run_as_at: str = PrivateAttr(default="")
     _run_collection_year: str = PrivateAttr(default="")
+    _held_open: contextlib.ExitStack | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         run = context.run
         self._run_as_at = run.tags.get(AS_AT_TAG, "") if run else ""
         self._run_collection_year = run.tags.get(COLLECTION_YEAR_TAG, "") if run else ""
+        self._hold_warehouse_open()
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self._release_warehouse()
+
+    # A run's steps make thousands of small queries; on DuckDB each would open and checkpoint the file (30-40 ms).
+    # The resource lives for the run in one process (DuckDB runs go step by step in process), so it holds the file
+    # open for the run, and lets go while dbt's subprocess has it (warehouse_released) and when the run ends.
+    def _hold_warehouse_open(self) -> None:
+        if self._held_open is None:
+            stack = contextlib.ExitStack()
+            try:
+                stack.enter_context(self.warehouse().kept_open())
+            except Exception:  # noqa: BLE001 - only a saving: each step opens the file itself and says why it can't
+                return
+            self._held_open = stack
+
+    def _release_warehouse(self) -> None:
+        held, self._held_open = self._held_open, None
+        if held is not None:
+            held.close()
+
+    @contextlib.contextmanager
+    def warehouse_released(self) -> Iterator[None]:
+        """The warehouse file let go for a block in which another process (dbt) opens it."""
+        holding = self._held_open is not None
+        self._release_warehouse()
+        try:
+            yield
+        finally:
+            if holding:
+                self._hold_warehouse_open()
 
     @classmethod
     def from_env(cls) -> "PipelineSettings":

@@ -1,7 +1,8 @@
 """The warehouse: a DuckDB file (default) or a PostgreSQL database, behind one small interface.
 
 Connections are opened per operation and closed straight after (NullPool): DuckDB allows one writer process,
-and dbt runs in a subprocess that must be able to open the same file between our steps.
+and dbt runs in a subprocess that must be able to open the same file between our steps. A step that makes many
+small queries holds the file open for its length (:meth:`Warehouse.kept_open`).
 Bulk writes take each engine's fast path (DuckDB: a registered frame; PostgreSQL: COPY).
 """
 from __future__ import annotations
@@ -81,6 +82,18 @@ class Warehouse:
     @property
     def duckdb_settings(self) -> dict[str, str]:
         return duckdb_settings(self.url)
+
+    @contextmanager
+    def kept_open(self) -> Iterator["Warehouse"]:
+        """Hold one connection for the block: on DuckDB every connection opened meanwhile reuses the open database
+        (1.5 ms) instead of opening the file and checkpointing it on close (30-40 ms). Each operation still has its
+        own connection and transaction. Released at the end, so a dbt subprocess or a reader can open the file.
+        Nested blocks hold one connection each; PostgreSQL needs none."""
+        if self.dialect != "duckdb":
+            yield self
+            return
+        with self.engine.connect():
+            yield self
 
     @contextmanager
     def begin(self) -> Iterator[sa.Connection]:

@@ -1,7 +1,8 @@
 """Read the raw tables linkage needs from the warehouse into an in-memory DuckDB connection.
 
 Rows present in ``quarantine.<table>`` (by ``_row_key``) are left out, as staging does. Each engine's fast path:
-a DuckDB warehouse is attached read-only for the copy and detached straight after; PostgreSQL is read with
+a DuckDB warehouse is read over its own connection and streamed across as Arrow record batches (not attached:
+the run may already hold the file open in this process, and DuckDB attaches a file once); PostgreSQL is read with
 ``COPY ... TO STDOUT`` into a temporary CSV that DuckDB reads. Everything arrives as text.
 """
 from __future__ import annotations
@@ -93,17 +94,17 @@ class LoadReport:
     missing_tables: list[str]
 
 
-def _select_sql(wh: Warehouse, spec: RawTable, prefix: str) -> tuple[str, bool]:
+def _select_sql(wh: Warehouse, spec: RawTable) -> tuple[str, bool]:
     """SELECT of the wanted columns from raw (NULL for absent ones), minus quarantined rows."""
     present = set(wh.columns("raw", spec.table))
     cols = ", ".join(
         f"CAST({'t.' + quote_ident(c) if c in present else 'NULL'} AS TEXT) AS {quote_ident(c)}" for c in spec.columns
     )
-    source = f"{prefix}{quote_ident('raw')}.{quote_ident(spec.table)} AS t"
+    source = f"{quote_ident('raw')}.{quote_ident(spec.table)} AS t"
     has_quarantine = wh.table_exists("quarantine", spec.table) and "_row_key" in present
     where = ""
     if has_quarantine:
-        q = f"{prefix}{quote_ident('quarantine')}.{quote_ident(spec.table)}"
+        q = f"{quote_ident('quarantine')}.{quote_ident(spec.table)}"
         where = f" WHERE NOT EXISTS (SELECT 1 FROM {q} AS q WHERE q._row_key = t._row_key)"
     return f"SELECT {cols} FROM {source}{where}", has_quarantine
 
@@ -119,13 +120,12 @@ def load_raw(wh: Warehouse, con: duckdb.DuckDBPyConnection) -> LoadReport:
     excluded: dict[str, int] = {}
     missing: list[str] = []
     plans: list[tuple[RawTable, str | None, bool]] = []
-    prefix = "wh." if wh.dialect == "duckdb" else ""
     for spec in ALL_TABLES:
         if not wh.table_exists("raw", spec.table):
             missing.append(spec.table)
             plans.append((spec, None, False))
             continue
-        sql, has_q = _select_sql(wh, spec, prefix)
+        sql, has_q = _select_sql(wh, spec)
         plans.append((spec, sql, has_q))
         if has_q:
             excluded[spec.table] = int(
@@ -135,28 +135,27 @@ def load_raw(wh: Warehouse, con: duckdb.DuckDBPyConnection) -> LoadReport:
                 )
             )
 
-    if wh.dialect == "duckdb":
-        path = wh.duckdb_path
-        quoted = str(path).replace("'", "''")
-        con.execute(f"ATTACH '{quoted}' AS wh (READ_ONLY)")
-        try:
-            for spec, sql, _ in plans:
-                if sql is None:
-                    _empty_table(con, spec)
-                else:
-                    con.execute(f"CREATE OR REPLACE TABLE {spec.local_name} AS {sql}")
-        finally:
-            con.execute("DETACH wh")
-    else:
-        for spec, sql, _ in plans:
-            if sql is None:
-                _empty_table(con, spec)
-            else:
-                _copy_from_postgres(wh, con, spec, sql)
+    for spec, sql, _ in plans:
+        if sql is None:
+            _empty_table(con, spec)
+        elif wh.dialect == "duckdb":
+            _copy_from_duckdb(wh, con, spec, sql)
+        else:
+            _copy_from_postgres(wh, con, spec, sql)
 
     for spec in ALL_TABLES:
         rows[spec.table] = con.execute(f"SELECT count(*) FROM {spec.local_name}").fetchall()[0][0]
     return LoadReport(rows=rows, quarantined_excluded=excluded, missing_tables=missing)
+
+
+BATCH_ROWS = 100_000
+
+
+def _copy_from_duckdb(wh: Warehouse, con: duckdb.DuckDBPyConnection, spec: RawTable, sql: str) -> None:
+    with wh.engine.connect() as conn:
+        batches = conn.connection.driver_connection.sql(sql).to_arrow_reader(BATCH_ROWS)
+        # DuckDB finds `batches` by name (a replacement scan) and reads it batch by batch
+        con.execute(f"CREATE OR REPLACE TABLE {spec.local_name} AS SELECT * FROM batches")
 
 
 def _copy_from_postgres(wh: Warehouse, con: duckdb.DuckDBPyConnection, spec: RawTable, sql: str) -> None:

@@ -264,20 +264,8 @@ def describe(spec: ExpectationSpec, f: dict, *, year: int, as_at: dt.date) -> st
 # -- the validation -----------------------------------------------------------------------------------------------
 def validate_table(wh: Warehouse, table: str, **kwargs) -> TableValidation:
     """Validate one raw table (see :func:`_validate_table` for the arguments)."""
-    with keep_open(wh):
+    with wh.kept_open():
         return _validate_table(wh, table, **kwargs)
-
-
-@contextmanager
-def keep_open(wh: Warehouse):
-    """Hold one connection while validating: on DuckDB every further connection then reuses the open database
-    instead of re-opening (and checkpointing) the file, which costs ~50 ms a time. Released straight after, so a
-    dbt subprocess can open the file again."""
-    if wh.dialect != "duckdb":
-        yield
-        return
-    with wh.engine.connect():
-        yield
 
 
 def _validate_table(
@@ -602,7 +590,7 @@ def validate_all(
     """Validate every raw table with a suite (what one in-process run of the quarantine assets does)."""
     from cs_pipeline.quality.suite_spec import suite_tables
 
-    with keep_open(wh):
+    with wh.kept_open():
         raw_tables = set(wh.tables(RAW))
         return {
             t: validate_table(wh, t, as_at=as_at, run_id=run_id, raw_tables=raw_tables, **kwargs)

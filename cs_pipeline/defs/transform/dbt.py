@@ -132,8 +132,9 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, pipeline:
         context.log.error(f"{selector} and everything built on it not run: failed {', '.join(checks)}")
     if settings.local_standards:
         context.log.info(f"local standards: {json.dumps(settings.local_standards)}")
-    invocation = dbt.cli(dbt_build_args(settings, blocked), context=context)
-    yield from invocation.stream()  # raises when any model or ERROR test failed: nothing is then published
+    with pipeline.warehouse_released():
+        invocation = dbt.cli(dbt_build_args(settings, blocked), context=context)
+        yield from invocation.stream()  # raises when any model or ERROR test failed: nothing is then published
     published = publish_marts(pipeline.warehouse(), built_marts(invocation.get_artifact("run_results.json"),
                                                                 invocation.manifest))
     context.log.info(f"published {len(published.rows)} marts in one transaction ({published.seconds:.1f} s)"
