@@ -31,6 +31,10 @@ concurrency:
 """
 
 
+# what the demo wrote before it had a first line of its own
+EARLIER_INSTANCE_CONFIG = INSTANCE_CONFIG.split("\n", 1)[1]
+
+
 def ensure_dagster_home() -> Path:
     """DAGSTER_HOME (default <data>/dagster_home) with our instance settings, unless it has a dagster.yaml of its own
     (one without our first line: a council's production instance)."""
@@ -40,7 +44,8 @@ def ensure_dagster_home() -> Path:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     ours = INSTANCE_CONFIG + instance_storage_config(str(home / "history" / "runs"))
-    if not config.exists() or config.read_text().startswith(INSTANCE_CONFIG.splitlines()[0]):
+    if not config.exists() or config.read_text().startswith(INSTANCE_CONFIG.splitlines()[0]) \
+            or config.read_text() == EARLIER_INSTANCE_CONFIG:
         config.write_text(ours)
     return home
 

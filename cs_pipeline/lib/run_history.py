@@ -6,7 +6,9 @@ ASSET_CHECK_EVALUATION per check, two per asset), each touching the run's shard 
 event, 45 s of a 100 s run. This storage is the same class with two changes:
 
 - one engine per shard for the life of the storage (still NullPool: every statement opens its own SQLite
-  connection, so nothing is shared across threads or processes, as Dagster intends);
+  connection, so nothing is shared across threads or processes, as Dagster intends), and one more connection held
+  open beside it: closing the last connection to a WAL database checkpoints it and deletes the log, which with
+  NullPool happened after every statement;
 - ``PRAGMA synchronous=NORMAL`` on those connections. Dagster already puts the shards in WAL mode, where NORMAL is
   SQLite's recommended setting: a crash of the process loses nothing, a power cut can lose the last events
   written, and the database is never corrupted. It holds run history, not the warehouse.
@@ -47,6 +49,7 @@ KEPT_ENGINES = 16
 class RunHistoryEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data=None):
         self._engines: OrderedDict[str, sa.Engine] = OrderedDict()
+        self._held: dict[str, object] = {}   # shard -> the DBAPI connection held open
         super().__init__(base_dir, inst_data=inst_data)
 
     @classmethod
@@ -61,9 +64,15 @@ class RunHistoryEventLogStorage(SqliteEventLogStorage):
             sa.event.listen(engine, "connect", _synchronous_normal)
             self._engines[shard] = engine
             if len(self._engines) > KEPT_ENGINES:
-                self._engines.popitem(last=False)[1].dispose()
+                self._let_go(*self._engines.popitem(last=False))
         self._engines.move_to_end(shard)
         return engine
+
+    def _let_go(self, shard: str, engine: sa.Engine) -> None:
+        held = self._held.pop(shard, None)
+        if held is not None:
+            held.close()
+        engine.dispose()
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[sa.Connection]:
@@ -73,12 +82,16 @@ class RunHistoryEventLogStorage(SqliteEventLogStorage):
             if shard not in self._initialized_dbs:
                 self._initdb(engine)
                 self._initialized_dbs.add(shard)
+            if shard not in self._held:   # after _initdb: the file and its WAL mode exist
+                held = engine.raw_connection()
+                held.detach()   # ours to close, not the pool's
+                self._held[shard] = held
             with engine.connect() as conn, conn.begin():
                 yield conn
 
     def dispose(self) -> None:
         with self._db_lock:
-            engines, self._engines = list(self._engines.values()), {}
-        for engine in engines:
-            engine.dispose()
+            engines, self._engines = list(self._engines.items()), OrderedDict()
+            for shard, engine in engines:
+                self._let_go(shard, engine)
         super().dispose()

@@ -91,12 +91,13 @@ def test_a_councils_own_dagster_yaml_is_left_alone(monkeypatch, tmp_path):
     assert (home / "dagster.yaml").read_text() == own
 
 
-def test_the_demos_older_dagster_yaml_is_brought_up_to_date(monkeypatch, tmp_path):
-    from cs_pipeline.demo import INSTANCE_CONFIG, ensure_dagster_home
+@pytest.mark.parametrize("earlier", ["ours", "before the first line"])
+def test_the_demos_older_dagster_yaml_is_brought_up_to_date(monkeypatch, tmp_path, earlier):
+    from cs_pipeline.demo import EARLIER_INSTANCE_CONFIG, INSTANCE_CONFIG, ensure_dagster_home
 
     home = tmp_path / "home"
     home.mkdir()
-    (home / "dagster.yaml").write_text(INSTANCE_CONFIG)
+    (home / "dagster.yaml").write_text(INSTANCE_CONFIG if earlier == "ours" else EARLIER_INSTANCE_CONFIG)
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     ensure_dagster_home()
     assert "RunHistoryEventLogStorage" in (home / "dagster.yaml").read_text()
