@@ -62,11 +62,16 @@ def generate_sources(scale: float, seed: int, regenerate: bool) -> dict:
 
 
 def materialise_everything() -> bool:
+    return run_job().success
+
+
+def run_job(job_name: str | None = None):
+    """One job in this process (default: every asset), recorded in DAGSTER_HOME; prints checks and stage times."""
     import dagster as dg
 
     from cs_pipeline.definitions import defs
 
-    job = defs.get_implicit_global_asset_job_def()
+    job = defs.resolve_job_def(job_name) if job_name else defs.get_implicit_global_asset_job_def()
     # INFO on the console: step starts and ends, counts and timings; the DEBUG event stream is in the UI.
     result = job.execute_in_process(
         instance=dg.DagsterInstance.get(),
@@ -84,7 +89,7 @@ def materialise_everything() -> bool:
     for e in errors:
         print(f"  ERROR {e.asset_key.to_user_string()}:{e.check_name}")
     print_stage_times(dg.DagsterInstance.get(), result.run_id)
-    return result.success
+    return result
 
 
 STAGES = (("raw__", "extract"), ("staging__dim_calendar", "extract"), ("quarantine__", "validate"),
