@@ -80,3 +80,21 @@ def test_dbt_runs_duckdb_with_the_settings_of_the_warehouse_url(tmp_path):
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "| 953.6 MiB | 1 |" in proc.stdout
+
+
+def test_a_builds_parse_state_is_kept_for_the_next_run(tmp_path, monkeypatch):
+    """The next invocation is seeded from the project's partial_parse.msgpack: it must be the last build's."""
+    from types import SimpleNamespace
+
+    from cs_pipeline.defs.transform import dbt as dbt_defs
+
+    project_target, invocation_target = tmp_path / "target", tmp_path / "target" / "dbt_models-1"
+    invocation_target.mkdir(parents=True)
+    (project_target / "partial_parse.msgpack").write_bytes(b"parsed at setup")
+    monkeypatch.setattr(dbt_defs, "dbt_project", SimpleNamespace(target_path=project_target))
+    dbt_defs.keep_parse_state(invocation_target)   # a build that left no state: the old one stays
+    assert (project_target / "partial_parse.msgpack").read_bytes() == b"parsed at setup"
+    (invocation_target / "partial_parse.msgpack").write_bytes(b"parsed by this build")
+    dbt_defs.keep_parse_state(invocation_target)
+    assert (project_target / "partial_parse.msgpack").read_bytes() == b"parsed by this build"
+    assert sorted(p.name for p in project_target.iterdir()) == ["dbt_models-1", "partial_parse.msgpack"]
