@@ -81,7 +81,8 @@ def build_ssd_asset(table: str) -> dg.AssetsDefinition:
             )
         context.log.info(
             f"{table}: {result.rows} rows in {result.chunks} chunk(s), {result.seconds:.2f}s "
-            f"({result.rows_per_second} rows/s)"
+            f"({result.rows_per_second} rows/s, {result.reader} reader"
+            + (f"; not arrow: {result.reader_fallback}" if result.reader_fallback else "") + ")"
         )
         metadata = {
             "row_count": dg.MetadataValue.int(result.rows),
@@ -91,8 +92,11 @@ def build_ssd_asset(table: str) -> dg.AssetsDefinition:
             "rows_per_second": dg.MetadataValue.float(result.rows_per_second),
             "source": redact_url(settings.cms_url),
             "source_table": result.source_table,
+            "reader": result.reader,  # arrow (ADBC) or sqlalchemy: CS_PIPELINE_EXTRACT_READER
             "source_supplied": True,
         }
+        if result.reader_fallback:  # why not the Arrow reader (a type or driver name, never a value)
+            metadata["reader_fallback"] = result.reader_fallback
         if result.renamed_columns:
             metadata["source_column_spellings"] = dg.MetadataValue.json(result.renamed_columns)
         return dg.MaterializeResult(
