@@ -4,6 +4,11 @@ Child ids (and the case records' and workers' ids) become a keyed hash (HMAC-SHA
 their copies, nobody without it can reverse or recompute them), dates of birth the first of their month, postcodes
 their sector; UPNs, NHS numbers, names and social worker ids are dropped. Columns are recognised by name, so a new
 mart column is degraded (or dropped) by the same rules. The key is never logged or written.
+
+Last, ``returns_shared.copy_manifest`` (and ``manifest.json`` beside the CSVs) says what was written: one row per
+table with its row count, the council's LA code, when the copy was written, the run's as-at date, and the key's
+fingerprint (an HMAC of a fixed text under the key, not the key): a regional hub combining several councils' copies
+(``cs_pipeline.publish.regional_set``) reads it to refuse a copy that is stale, incomplete or hashed under another key.
 """
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import csv
 import datetime as dt
 import hashlib
 import hmac
+import json
 import os
 import re
 from pathlib import Path
@@ -21,6 +27,10 @@ from cs_pipeline.lib.warehouse import Warehouse, quote_ident, sql_type
 
 KEY_VARIABLE = "CS_PIPELINE_SHARED_HASH_KEY"
 SHARED_SCHEMA = "returns_shared"
+MANIFEST_TABLE = "copy_manifest"  # not <schema>__<table>: never mistaken for a shared table
+MANIFEST_COLUMNS = {"table_name": "TEXT", "row_count": "BIGINT", "la_code": "TEXT", "written_at": "TEXT",
+                    "as_at": "TEXT", "key_fingerprint": "TEXT"}
+_FINGERPRINT_TEXT = b"cs_pipeline/returns_shared key fingerprint"
 _ID_COLUMNS = {"person_id", "child_id", "child", "lachildid", "la_child_id", "mother_id", "cindetailsid",
                "assessmentid", "cppid",
                # Annex A's person columns: a worker's id, a family's and an adopter's
@@ -39,6 +49,12 @@ def shared_key_from_env(env: dict[str, str] | None = None) -> bytes:
     if len(value) < 16:
         raise ValueError(f"{KEY_VARIABLE} must be set to a secret of at least 16 characters to share a degraded copy")
     return value.encode("utf-8")
+
+
+def key_fingerprint(key: bytes) -> str:
+    """Tells two keys apart without revealing either: partners' copies made under different keys cannot be joined,
+    so the hub compares fingerprints. Recovering the key from it is as hard as from any hashed id in the copy."""
+    return hmac.new(key, _FINGERPRINT_TEXT, hashlib.sha256).hexdigest()[:16]
 
 
 def hash_child_id(value, key: bytes) -> str | None:
@@ -94,12 +110,17 @@ def degrade_frame(frame: pd.DataFrame, key: bytes) -> pd.DataFrame:
 
 
 def write_regional_copy(warehouse: Warehouse, tables: list[tuple[str, str]], output_dir: Path,
-                        key: bytes) -> dict[str, int]:
+                        key: bytes, *, la_code: str = "", as_at: dt.date | None = None,
+                        written_at: dt.datetime | None = None) -> dict[str, int]:
     """Each (schema, table) degraded into returns_shared.<schema>__<table> (swapped in whole) and
-    <output_dir>/<schema>__<table>.csv (UTF-8, rows sorted, so the same inputs give the same file). Rows by table."""
+    <output_dir>/<schema>__<table>.csv (UTF-8, rows sorted, so the same inputs give the same file), then the copy's
+    manifest. The old manifest goes first and the new one is written last, so a copy that failed half way has none
+    and a hub refuses it rather than combine a mix of two nights. Rows by table."""
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     warehouse.ensure_schema(SHARED_SCHEMA)
+    warehouse.execute(f"DROP TABLE IF EXISTS {quote_ident(SHARED_SCHEMA)}.{quote_ident(MANIFEST_TABLE)}")
+    (output_dir / "manifest.json").unlink(missing_ok=True)
     written = {}
     for schema, table in tables:
         frame = degrade_frame(warehouse.query_frame(f"select * from {quote_ident(schema)}.{quote_ident(table)}"), key)
@@ -115,4 +136,22 @@ def write_regional_copy(warehouse: Warehouse, tables: list[tuple[str, str]], out
                                for v in row] for row in frame.itertuples(index=False, name=None)])
         os.replace(partial, output_dir / f"{name}.csv")
         written[name] = len(frame)
+    write_manifest(warehouse, output_dir, written, key, la_code=la_code, as_at=as_at, written_at=written_at)
     return written
+
+
+def write_manifest(warehouse: Warehouse, output_dir: Path, written: dict[str, int], key: bytes, *, la_code: str,
+                   as_at: dt.date | None, written_at: dt.datetime | None = None) -> None:
+    """returns_shared.copy_manifest and <output_dir>/manifest.json: what this copy holds, for a regional hub."""
+    stamp = (written_at or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+    fingerprint = key_fingerprint(key)
+    rows = [{"table_name": name, "row_count": count, "la_code": la_code, "written_at": stamp,
+             "as_at": as_at.isoformat() if as_at else "", "key_fingerprint": fingerprint}
+            for name, count in sorted(written.items())]
+    frame = pd.DataFrame(rows, columns=list(MANIFEST_COLUMNS)).astype({"row_count": "int64"})
+    warehouse.replace_table(SHARED_SCHEMA, MANIFEST_TABLE, [frame], MANIFEST_COLUMNS)
+    manifest = {"la_code": la_code, "written_at": stamp, "as_at": as_at.isoformat() if as_at else "",
+                "key_fingerprint": fingerprint, "tables": dict(sorted(written.items()))}
+    partial = Path(output_dir) / ".manifest.json.partial"
+    partial.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    os.replace(partial, Path(output_dir) / "manifest.json")

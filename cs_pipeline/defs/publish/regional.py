@@ -24,7 +24,8 @@ SHARED_KEYS = sorted((k for k in dbt_models.keys if k.path[0] in SHARED_STAGES),
     owners=OWNERS,
     description=f"The marts and returns degraded for a regional partnership: child ids as a keyed hash (key from "
     f"{KEY_VARIABLE}), dates of birth to the first of the month, postcodes to the sector, UPNs, NHS numbers and names "
-    f"dropped; in {SHARED_SCHEMA}.<schema>__<table> and as CSVs under returns_shared/ in CS_PIPELINE_OUTPUT_DIR. "
+    f"dropped; in {SHARED_SCHEMA}.<schema>__<table> and as CSVs under returns_shared/ in CS_PIPELINE_OUTPUT_DIR, "
+    f"with {SHARED_SCHEMA}.copy_manifest (tables, rows, LA code, when written) for a regional hub. "
     "Writes nothing when the key is unset.",
 )
 def regional_copy(context: dg.AssetExecutionContext, pipeline: PipelineSettings) -> dg.MaterializeResult:
@@ -34,6 +35,9 @@ def regional_copy(context: dg.AssetExecutionContext, pipeline: PipelineSettings)
     key = shared_key_from_env()
     warehouse = pipeline.warehouse()
     tables = [(k.path[0], k.path[1]) for k in SHARED_KEYS if warehouse.table_exists(k.path[0], k.path[1])]
-    written = write_regional_copy(warehouse, tables, pipeline.settings().output_dir / "returns_shared", key)
+    settings = pipeline.settings()
+    # the manifest's LA code and as-at date let a regional hub tell whose copy it is and what day it measures
+    written = write_regional_copy(warehouse, tables, settings.output_dir / "returns_shared", key,
+                                  la_code=settings.la_code, as_at=settings.as_at)
     context.log.info(f"regional copy: {len(written)} tables, {sum(written.values())} rows")
     return dg.MaterializeResult(metadata={"shared": True, "tables": len(written), "rows": sum(written.values())})
