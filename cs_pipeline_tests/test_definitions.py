@@ -91,7 +91,7 @@ def test_a_builds_parse_state_is_kept_for_the_next_run(tmp_path, monkeypatch):
     project_target, invocation_target = tmp_path / "target", tmp_path / "target" / "dbt_models-1"
     invocation_target.mkdir(parents=True)
     (project_target / "partial_parse.msgpack").write_bytes(b"parsed at setup")
-    monkeypatch.setattr(dbt_defs, "dbt_project", SimpleNamespace(target_path=project_target))
+    monkeypatch.setattr(dbt_defs, "dbt_project", SimpleNamespace(project_dir=tmp_path, target_path=Path("target")))
     dbt_defs.keep_parse_state(invocation_target)   # a build that left no state: the old one stays
     assert (project_target / "partial_parse.msgpack").read_bytes() == b"parsed at setup"
     (invocation_target / "partial_parse.msgpack").write_bytes(b"parsed by this build")

@@ -151,7 +151,7 @@ def keep_parse_state(invocation_target: Path) -> None:
     where a full parse of the project takes about 10 s."""
     built = invocation_target / "partial_parse.msgpack"
     if built.exists():
-        kept = dbt_project.target_path / "partial_parse.msgpack"
+        kept = Path(dbt_project.project_dir, dbt_project.target_path, "partial_parse.msgpack")
         staged = kept.with_suffix(".msgpack.tmp")
         shutil.copyfile(built, staged)
         os.replace(staged, kept)   # whole or not at all: a run starting meanwhile reads the old or the new
