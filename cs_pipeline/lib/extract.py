@@ -263,6 +263,31 @@ def _select_with_source(
     return stmt, source
 
 
+def contract_columns(table: str) -> tuple[list[str], set[str]]:
+    """The table's contract columns, and those of them the SSD types ``datetime``."""
+    contract = ssd_tables()[table]
+    return [c.name for c in contract], {c.name for c in contract if c.ssd_type.lower() == "datetime"}
+
+
+def resolve_into(result: ExtractResult, conn: sa.Connection, table: str, columns: list[str],
+                 schema: str | None) -> tuple[str, dict[str, str]]:
+    """:func:`resolve_source`, recording the source table and any renamed columns in ``result``."""
+    source_table, mapping = resolve_source(conn, table, columns, schema)
+    result.source_table = source_table
+    result.renamed_columns = {c: s for c, s in mapping.items() if c != s}
+    return source_table, mapping
+
+
+def load_frame(data: dict[str, pa.Array | list], first_row: int, n: int, *, source_label: str, extracted_at: str,
+               load_id: str) -> pd.DataFrame:
+    """A chunk's text columns plus the load metadata columns (``_row_key`` numbered on from ``first_row``)."""
+    data["_row_key"] = pc.cast(pa.array(np.arange(first_row + 1, first_row + n + 1)), pa.string())
+    data["_source"] = pa.repeat(pa.scalar(source_label, pa.string()), n)
+    data["_extracted_at"] = pa.repeat(pa.scalar(extracted_at, pa.string()), n)
+    data["_load_id"] = pa.repeat(pa.scalar(load_id, pa.string()), n)
+    return text_frame(data)
+
+
 def iter_text_chunks(
     engine: sa.Engine,
     table: str,
@@ -278,15 +303,11 @@ def iter_text_chunks(
 
     The source connection is opened on the first ``next()`` and closed when the generator finishes or is closed.
     """
-    contract = ssd_tables()[table]
-    columns = [c.name for c in contract]
-    datetime_cols = {c.name for c in contract if c.ssd_type.lower() == "datetime"}
+    columns, datetime_cols = contract_columns(table)
     extracted_at = extracted_at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     result = result if result is not None else ExtractResult(table)
     with engine.connect() as conn:
-        source_table, mapping = resolve_source(conn, table, columns, schema)
-        result.source_table = source_table
-        result.renamed_columns = {c: s for c, s in mapping.items() if c != s}
+        source_table, mapping = resolve_into(result, conn, table, columns, schema)
         stmt = select_statement(source_table, mapping, schema)
         rows_seen = 0
         cache: dict = {}
@@ -295,14 +316,12 @@ def iter_text_chunks(
             n = len(rows)
             by_column = list(zip(*rows))
             data = {col: text_array(by_column[i], col in datetime_cols, cache) for i, col in enumerate(columns)}
-            data["_row_key"] = pc.cast(pa.array(np.arange(rows_seen + 1, rows_seen + n + 1)), pa.string())
-            data["_source"] = pa.repeat(pa.scalar(source_label, pa.string()), n)
-            data["_extracted_at"] = pa.repeat(pa.scalar(extracted_at, pa.string()), n)
-            data["_load_id"] = pa.repeat(pa.scalar(load_id, pa.string()), n)
+            frame = load_frame(data, rows_seen, n, source_label=source_label, extracted_at=extracted_at,
+                               load_id=load_id)
             rows_seen += n
             result.rows = rows_seen
             result.chunks += 1
-            yield text_frame(data)
+            yield frame
 
 
 def text_frame(data: dict[str, pa.Array | list]) -> pd.DataFrame:
@@ -769,9 +788,7 @@ def iter_arrow_chunks(
     SELECT (compiled by the source's dialect) is streamed as Arrow record batches, converted column by column with
     pyarrow.compute and cut into frames of ``chunk_rows``. Memory: about two driver batches and one frame.
     """
-    contract = ssd_tables()[table]
-    columns = [c.name for c in contract]
-    datetime_cols = {c.name for c in contract if c.ssd_type.lower() == "datetime"}
+    columns, datetime_cols = contract_columns(table)
     extracted_at = extracted_at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     result = result if result is not None else ExtractResult(table)
     dialect = engine.dialect.name
@@ -782,9 +799,7 @@ def iter_arrow_chunks(
     if sqlite and schema not in (None, "main"):
         raise ArrowReaderUnavailable("an attached SQLite schema is read through SQLAlchemy (ADBC opens the file alone)")
     with engine.connect() as conn:
-        source_table, mapping = resolve_source(conn, table, columns, schema)
-        result.source_table = source_table
-        result.renamed_columns = {c: s for c, s in mapping.items() if c != s}
+        source_table, mapping = resolve_into(result, conn, table, columns, schema)
         if sqlite:
             sql, companions, marker = _sqlite_select(conn, source_table, mapping, schema, datetime_cols)
         else:
@@ -824,14 +839,12 @@ def iter_arrow_chunks(
                     data[col] = text
             except Exception as exc:  # noqa: BLE001 - a conversion this code did not foresee: auto falls back
                 raise ArrowReadError(f"{type(exc).__name__} converting a batch to text") from exc
-            data["_row_key"] = pc.cast(pa.array(np.arange(rows_seen + 1, rows_seen + n + 1)), pa.string())
-            data["_source"] = pa.repeat(pa.scalar(source_label, pa.string()), n)
-            data["_extracted_at"] = pa.repeat(pa.scalar(extracted_at, pa.string()), n)
-            data["_load_id"] = pa.repeat(pa.scalar(load_id, pa.string()), n)
+            frame = load_frame(data, rows_seen, n, source_label=source_label, extracted_at=extracted_at,
+                               load_id=load_id)
             rows_seen += n
             result.rows = rows_seen
             result.chunks += 1
-            yield text_frame(data)
+            yield frame
 
 
 class _Raised:
