@@ -44,8 +44,8 @@ def ensure_dagster_home() -> Path:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     ours = INSTANCE_CONFIG + instance_storage_config(str(home / "history" / "runs"))
-    if not config.exists() or config.read_text().startswith(INSTANCE_CONFIG.splitlines()[0]) \
-            or config.read_text() == EARLIER_INSTANCE_CONFIG:
+    found = config.read_text() if config.exists() else None
+    if found is None or found.startswith(INSTANCE_CONFIG.splitlines()[0]) or found == EARLIER_INSTANCE_CONFIG:
         config.write_text(ours)
     return home
 

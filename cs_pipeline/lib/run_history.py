@@ -13,8 +13,9 @@ event, 45 s of a 100 s run. This storage is the same class with two changes:
   SQLite's recommended setting: a crash of the process loses nothing, a power cut can lose the last events
   written, and the database is never corrupted. It holds run history, not the warehouse.
 
-Measured on the build machine: 13.0 ms an event before, 4.2 ms after. ``dagster.yaml`` selects it
-(:data:`INSTANCE_STORAGE_CONFIG`); a deployment on PostgreSQL storage (docs/operating.md) does not need it.
+Measured on the build machine (shared, load 3-5): 34-51 ms an event before, 4.3-10.6 ms after; fdatasync calls
+for 300 events 3,976 before, under 200 after. ``dagster.yaml`` selects it (:func:`instance_storage_config`);
+a deployment on PostgreSQL storage (docs/operating.md) does not need it.
 """
 from __future__ import annotations
 
