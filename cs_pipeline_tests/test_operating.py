@@ -296,12 +296,13 @@ def test_the_sensor_reports_a_failed_run(failed_run, tmp_path, monkeypatch, capf
     monkeypatch.setenv("CS_PIPELINE_WAREHOUSE_URL", url)
     monkeypatch.setenv("CS_PIPELINE_FAILURE_HOOK", "cs_pipeline_tests.test_operating:record_failure")
     HOOK_CALLS.clear()
-    context = dg.build_run_status_sensor_context(
+    # entered like the daemon does: the pipeline resource holds the warehouse open between setup and teardown
+    with dg.build_run_status_sensor_context(
         sensor_name="run_failure_report", dagster_event=failed_run["event"], dagster_instance=failed_run["instance"],
         dagster_run=failed_run["run"], resources={"pipeline": PipelineSettings.from_env()},
-    ).for_run_failure()
-    capfd.readouterr()
-    run_failure_report(context)
+    ).for_run_failure() as context:
+        capfd.readouterr()
+        run_failure_report(context)
     frame = Warehouse(url).query_frame("SELECT asset_key, check_name FROM ops.run_failures")
     assert set(frame.itertuples(index=False, name=None)) == {
         ("raw/ssd_probe", None), ("quarantine/probe", "structure_valid"), ("linkage/probe_link", None)}

@@ -75,7 +75,7 @@ def _expected_tables() -> list[tuple[str, str]]:
     tables = [("raw", t) for t in [*raw, "ssd_table_log"]] + [("quarantine", t) for t in raw]
     tables += [("staging", "dim_calendar")] + [("linkage", t) for t in LINK_COLUMNS]
     tables += _dbt_models() + [("marts", VIEW)]
-    tables += [("returns_shared", f"{s}__{t}") for s, t in SHARED]
+    tables += [("returns_shared", f"{s}__{t}") for s, t in SHARED] + [("returns_shared", "copy_manifest")]
     tables += [BUILDING, RUN_FAILURES]
     return sorted(set(tables))
 
