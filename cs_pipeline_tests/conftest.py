@@ -38,3 +38,30 @@ def drop_postgres_database(url: str) -> None:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+# The reliability suite's ledger (cs_pipeline_tests/reliability/outcomes.py): one file the xdist workers append to,
+# set by the controller before the workers start, printed by the controller at the end.
+def pytest_configure(config):
+    if hasattr(config, "workerinput"):
+        return
+    import tempfile
+    from pathlib import Path
+
+    from cs_pipeline_tests.reliability.outcomes import LEDGER_ENV
+
+    path = Path(tempfile.mkdtemp(prefix="cs_reliability_")) / "ledger.jsonl"
+    os.environ[LEDGER_ENV] = str(path)
+    config._cs_reliability_ledger = path
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    path = getattr(config, "_cs_reliability_ledger", None)
+    if path is None:
+        return
+    from cs_pipeline_tests.reliability.outcomes import format_ledger, read_ledger
+
+    rows = read_ledger(path)
+    if rows:
+        terminalreporter.section("reliability suite: cases")
+        terminalreporter.write_line(format_ledger(rows))
