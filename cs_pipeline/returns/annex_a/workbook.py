@@ -2,12 +2,15 @@
 Ofsted's headers in Ofsted's order, one row per child or event as each list defines, dates as Excel dates
 (DD/MM/YYYY), counts as numbers and coded values in Ofsted's spelling. A value outside a list's codes stops the
 write, naming the list, column and row: the lead must be able to send the workbook unedited. Written beside the
-old file and renamed into place, so a failure leaves the previous workbook."""
+old file and renamed into place, so a failure leaves the previous workbook. The same lists give the same bytes: the
+workbook's created/modified stamps and its zip entries' times are the window's end, not the time of writing."""
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tempfile
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -55,9 +58,24 @@ def _rows(annex_list: AnnexList, frame: pd.DataFrame) -> list[list]:
             for r, values in enumerate(frame[[c.name for c in annex_list.columns]].itertuples(index=False, name=None))]
 
 
-def write_workbook(frames: dict[int, pd.DataFrame], path: Path) -> dict[int, int]:
+def _fixed_stamps(path: str, stamp: dt.datetime) -> None:
+    """openpyxl stamps the workbook's properties and every zip entry with the time of saving: put ``stamp`` in their
+    place, so writing the same lists again gives a byte-identical file."""
+    with zipfile.ZipFile(path) as saved:
+        entries = [(info, saved.read(info.filename)) for info in saved.infolist()]
+    text = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as fixed:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", lambda m: m.group(1) + text, data)
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
+            entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
+            fixed.writestr(entry, data)
+
+
+def write_workbook(frames: dict[int, pd.DataFrame], path: Path, stamp: dt.datetime | None = None) -> dict[int, int]:
     """Writes the workbook of the lists' rows (frames by list number, columns as in the spec) to path; returns
-    rows per list."""
+    rows per list. ``stamp`` (default: midnight of 1 January 2000) is the workbook's created and modified time."""
     lists = annex_a_lists()
     values = {annex_list.number: _rows(annex_list, frames[annex_list.number]) for annex_list in lists}
     book = Workbook(write_only=True)
@@ -86,6 +104,7 @@ def write_workbook(frames: dict[int, pd.DataFrame], path: Path) -> dict[int, int
     os.close(handle)
     try:
         book.save(partial)
+        _fixed_stamps(partial, stamp or dt.datetime(2000, 1, 1))
         os.chmod(partial, 0o644)
         os.replace(partial, path)
     finally:
@@ -101,7 +120,7 @@ def workbook_path(output_dir: Path, window_end: dt.date) -> Path:
 
 
 def write_annex_a(warehouse: Warehouse, output_dir: Path, window_end: dt.date) -> tuple[Path, dict[int, int]]:
-    """The workbook of the lists in the warehouse, at ``workbook_path``."""
+    """The workbook of the lists in the warehouse, at ``workbook_path``, stamped with the window's end (midnight)."""
     path = workbook_path(output_dir, window_end)
     frames = {annex_list.number: read_list(warehouse, annex_list) for annex_list in annex_a_lists()}
-    return path, write_workbook(frames, path)
+    return path, write_workbook(frames, path, dt.datetime.combine(window_end, dt.time()))
