@@ -30,6 +30,7 @@ from cs_pipeline.config import PROJECT_ROOT, Settings
 from cs_pipeline.defs.operations import FRESH_KEY_PREFIXES, NIGHTLY_FRESHNESS, OWNERS
 from cs_pipeline.defs.resources import PipelineSettings
 from cs_pipeline.lib.dbt_env import dbt_env, prepare_manifest
+from cs_pipeline.lib.lineage import MART_ITEM_KEYS, write_lineage
 from cs_pipeline.publish.marts import BUILD_SCHEMA, PUBLISHED_SCHEMA, publish_marts
 from cs_pipeline.quality.engine import staging_model_for
 
@@ -143,6 +144,10 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, pipeline:
                      + (f"; new: {', '.join(published.created)}" if published.created else "")
                      + (f"; created again (columns changed): {', '.join(published.recreated)}"
                         if published.recreated else ""))
+    lineage = write_lineage(pipeline.warehouse(), PUBLISHED_SCHEMA,
+                            [mart for mart in published.rows if mart in MART_ITEM_KEYS], context.run_id)
+    context.log.info(f"lineage of {len(lineage)} timeliness marts: {sum(lineage.values())} (due item, source row) "
+                     "pairs in ops.lineage")
 
 
 def keep_parse_state(invocation_target: Path) -> None:
