@@ -77,7 +77,7 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
-from cs_pipeline.config import redact_url
+from cs_pipeline.config import redact_text, redact_url
 from cs_pipeline.lib.ssd_schema import extension_tables, ssd_tables
 from cs_pipeline.lib.warehouse import Warehouse
 
@@ -910,6 +910,52 @@ def raw_column_types(table: str) -> dict[str, str]:
     return {c.name: "TEXT" for c in ssd_tables()[table]} | {c: "TEXT" for c in LOAD_COLUMNS}
 
 
+ATTEMPTS_ENV = "CS_PIPELINE_EXTRACT_ATTEMPTS"
+BACKOFF_ENV = "CS_PIPELINE_EXTRACT_BACKOFF_SECONDS"
+DEFAULT_ATTEMPTS = 4  # the source unreachable or dropping the connection: 4 attempts, 2 + 4 + 8 s apart
+DEFAULT_BACKOFF_SECONDS = 2.0
+
+
+class SourceUnavailable(RuntimeError):
+    """The case-management database was unreachable, or dropped the connection, on every attempt."""
+
+
+def retry_setting(attempts: int | None = None, backoff: float | None = None) -> tuple[int, float]:
+    """Attempts per table (at least 1) and the first wait in seconds (doubled after each failed attempt)."""
+    try:
+        attempts = int(attempts if attempts is not None else os.environ.get(ATTEMPTS_ENV) or DEFAULT_ATTEMPTS)
+        backoff = float(backoff if backoff is not None else os.environ.get(BACKOFF_ENV) or DEFAULT_BACKOFF_SECONDS)
+    except ValueError:
+        raise ValueError(f"{ATTEMPTS_ENV} must be a whole number and {BACKOFF_ENV} a number of seconds") from None
+    if attempts < 1 or backoff < 0:
+        raise ValueError(f"{ATTEMPTS_ENV} must be at least 1 and {BACKOFF_ENV} not negative")
+    return attempts, backoff
+
+
+class _SourceConnectionLost(Exception):
+    """Raised by the source's side of a load (never the warehouse's): the source unreachable or the connection
+    dropped, worth another attempt; ``error`` is the driver's exception."""
+
+    def __init__(self, error: BaseException):
+        super().__init__(str(error))
+        self.error = error
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError))
+
+
+def _from_source(make_chunks: Callable[[], Iterator[pd.DataFrame]]) -> Iterator[pd.DataFrame]:
+    try:
+        yield from make_chunks()
+    except Exception as exc:
+        if _connection_lost(exc):
+            raise _SourceConnectionLost(exc) from exc
+        raise
+
+
 def extract_ssd_table(
     cms_url: str,
     warehouse: Warehouse,
@@ -921,17 +967,49 @@ def extract_ssd_table(
     schema: str | None = None,
     chunk_hook: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
     reader: str | None = None,
+    attempts: int | None = None,
+    backoff_seconds: float | None = None,
 ) -> ExtractResult:
     """Replace ``raw.<table>`` with the source table's contract columns as text. Returns counts and timings.
 
     ``reader``: ``auto``, ``arrow`` or ``sqlalchemy`` (default: ``CS_PIPELINE_EXTRACT_READER``, else ``auto``).
     ``chunk_hook`` (tests, benchmarks) sees each frame before it is written.
+    A source that cannot be reached, or drops the connection part-way, is read again from the start (the side
+    table of the failed attempt is dropped, the published raw table untouched) up to ``attempts`` times
+    (``CS_PIPELINE_EXTRACT_ATTEMPTS``, default 4), waiting ``backoff_seconds`` (``CS_PIPELINE_EXTRACT_BACKOFF_SECONDS``,
+    default 2), then twice as long each time; then :class:`SourceUnavailable` names the table and the source
+    (password masked).
     """
     if table not in ssd_tables():
         raise KeyError(f"{table} is not an SSD contract table")
     mode = reader_setting(reader)
+    attempts, backoff_seconds = retry_setting(attempts, backoff_seconds)
     engine = engine or source_engine(cms_url)
     started = time.perf_counter()
+    for attempt in range(1, attempts + 1):
+        try:
+            result = _extract_once(cms_url, warehouse, table, mode, engine, load_id=load_id, chunk_rows=chunk_rows,
+                                   schema=schema, chunk_hook=chunk_hook)
+            break
+        except _SourceConnectionLost as lost:
+            if attempt == attempts:
+                error = getattr(lost.error, "orig", None) or lost.error
+                reason = redact_text(str(error)).strip().splitlines() or [""]
+                raise SourceUnavailable(
+                    f"SSD table {table}: the case-management database {redact_url(cms_url)} could not be read "
+                    f"({attempts} attempt(s) over {time.perf_counter() - started:.1f} s; last error: "
+                    f"{type(error).__name__}: {reason[0][:300]}); {RAW_SCHEMA}.{table} left as it was"
+                ) from lost.error
+            time.sleep(backoff_seconds * 2 ** (attempt - 1))
+    result.seconds = time.perf_counter() - started
+    record_table_load(warehouse, table, supplied=result.supplied, rows=result.rows, load_id=load_id)
+    return result
+
+
+def _extract_once(cms_url: str, warehouse: Warehouse, table: str, mode: str, engine: sa.Engine, *, load_id: str,
+                  chunk_rows: int, schema: str | None,
+                  chunk_hook: Callable[[pd.DataFrame], pd.DataFrame] | None) -> ExtractResult:
+    """One attempt at the table, by the reader ``mode`` selects."""
     fallback = ""
     if mode != "sqlalchemy":
         fallback = arrow_unavailable_reason(engine) or ""
@@ -955,8 +1033,6 @@ def extract_ssd_table(
             engine, table, load_id=load_id, source_label=redact_url(cms_url), chunk_rows=chunk_rows, schema=schema,
             result=result,
         ))
-    result.seconds = time.perf_counter() - started
-    record_table_load(warehouse, table, supplied=result.supplied, rows=result.rows, load_id=load_id)
     return result
 
 
@@ -967,7 +1043,7 @@ def _load_chunks(
     result: ExtractResult,
     make_chunks: Callable[[], Iterator[pd.DataFrame]],
 ) -> None:
-    chunks = prefetched(make_chunks)
+    chunks = prefetched(lambda: _from_source(make_chunks))
     stream = chunks if chunk_hook is None else (chunk_hook(c) for c in chunks)
     try:
         warehouse.replace_table(RAW_SCHEMA, table, stream, raw_column_types(table))

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
@@ -62,6 +64,30 @@ def duckdb_settings(url: str) -> dict[str, str]:
     if not parsed.drivername.startswith("duckdb"):
         return {}
     return {k: str(v) for k, v in parsed.query.items()}
+
+
+def _arrow_column(values: pd.Series) -> pa.Array:
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_localize(None)  # the wall time, as a TIMESTAMP column holds it
+    try:
+        return pa.array(values, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # an object column of mixed types: each value's text
+        return pa.array([None if v is None or (isinstance(v, float) and v != v) or v is pd.NaT or v is pd.NA
+                         else str(v) for v in values], type=pa.string())
+
+
+def copy_csv(frame: pd.DataFrame) -> io.BytesIO:
+    """A frame as CSV for PostgreSQL's ``COPY ... (FORMAT csv)``: every text value quoted, NULL unquoted and empty.
+
+    A quoted value is never NULL in CSV COPY, so any text arrives as it was: ``''``, ``\\N`` (which the former
+    ``NULL '\\N'`` marker turned into NULL), quotes, backslashes, newlines. Arrow's writer quotes every string.
+    """
+    table = pa.Table.from_arrays([_arrow_column(frame[c]) for c in frame.columns],
+                                 names=[str(c) for c in frame.columns])
+    buf = io.BytesIO()
+    pa_csv.write_csv(table, buf, pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
+    buf.seek(0)
+    return buf
 
 
 class Warehouse:
@@ -191,11 +217,9 @@ class Warehouse:
             finally:
                 driver.unregister(view)
         else:
-            buf = io.StringIO()
-            frame.to_csv(buf, index=False, header=False, na_rep="\\N", date_format="%Y-%m-%d %H:%M:%S")
-            buf.seek(0)
+            buf = copy_csv(frame)
             with driver.cursor() as cur:
-                cur.copy_expert(f"COPY {target} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buf)
+                cur.copy_expert(f"COPY {target} ({cols}) FROM STDIN WITH (FORMAT csv)", buf)
 
     def replace_table(
         self,

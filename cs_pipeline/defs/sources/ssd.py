@@ -10,7 +10,7 @@ import dagster as dg
 from cs_pipeline.config import redact_url
 from cs_pipeline.defs.operations import OWNERS
 from cs_pipeline.defs.resources import PipelineSettings
-from cs_pipeline.lib.extract import RAW_SCHEMA, TABLE_LOG, SourceSchemaError, extract_ssd_table
+from cs_pipeline.lib.extract import RAW_SCHEMA, TABLE_LOG, SourceSchemaError, SourceUnavailable, extract_ssd_table
 from cs_pipeline.lib.ssd_schema import extension_tables, ssd_tables
 
 GROUP = "sources"
@@ -52,6 +52,9 @@ def build_ssd_asset(table: str) -> dg.AssetsDefinition:
         settings = pipeline.settings()
         try:
             result = extract_ssd_table(settings.cms_url, pipeline.warehouse(), table, load_id=context.run.run_id)
+        except SourceUnavailable as exc:  # tried CS_PIPELINE_EXTRACT_ATTEMPTS times already: the run fails
+            context.log.error(str(exc))
+            raise dg.Failure(description=str(exc), allow_retries=False) from exc
         except SourceSchemaError as exc:
             # The previous raw table is untouched; say exactly what is missing. The failed ERROR check keeps
             # this table's staging and everything built on it from running; other tables go on.
