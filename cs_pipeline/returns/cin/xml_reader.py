@@ -40,9 +40,26 @@ def _text(element) -> str | None:
     return text or None
 
 
+_PROLOG_BYTES = 65_536
+
+
+def _refuse_doctype(path: Path, line: int | None = None) -> None:
+    where = f"line {line}: " if line else ""
+    raise CinFileError(f"{path}: {where}a DOCTYPE (DTD or entity declarations) is not allowed in a CIN census file "
+                       "(DfE's schema has none); nothing was read from it")
+
+
 def read_message(path: Path, year: CollectionYear) -> dict[str, pd.DataFrame]:
     """The census tables of the file (every value as the text given; ``header``: the message header's one row).
-    External entities and DTDs are never resolved or fetched."""
+
+    A file with a DOCTYPE is refused before anything is read: its entities (an external one reading a local file,
+    or nested ones expanding a billion-fold) are never resolved or fetched, and no value silently loses one."""
+    with open(path, "rb") as handle:
+        prolog = handle.read(_PROLOG_BYTES)
+    root = prolog.find(b"<Message")
+    head = prolog if root < 0 else prolog[:root]
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        _refuse_doctype(path, head.count(b"\n", 0, max(head.find(b"<!DOCTYPE"), head.find(b"<!ENTITY"))) + 1)
     spec = return_tables(RETURN_NAME, year)
     known = {name: {c for y in supported_years(RETURN_NAME) for c in return_tables(RETURN_NAME, y)[name].column_names}
              for name in spec}
@@ -70,6 +87,8 @@ def read_message(path: Path, year: CollectionYear) -> dict[str, pd.DataFrame]:
     try:
         for _event, child in etree.iterparse(str(path), events=("end",), tag=("Header", "Child"), huge_tree=True,
                                              resolve_entities=False, no_network=True, load_dtd=False):
+            if child.getroottree().docinfo.internalDTD is not None:  # a DOCTYPE the prolog check missed
+                _refuse_doctype(path)
             if child.tag == "Header":
                 found = {name: child.find(f"*/{name}") for name in HEADER_COLUMNS}
                 header = {name: None if item is None else _text(item) for name, item in found.items()}
