@@ -101,3 +101,21 @@ def test_the_demos_older_dagster_yaml_is_brought_up_to_date(monkeypatch, tmp_pat
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     ensure_dagster_home()
     assert "RunHistoryEventLogStorage" in (home / "dagster.yaml").read_text()
+
+
+def test_storing_a_runs_events_opens_no_engine_or_connection_per_event(demo_home, monkeypatch):
+    """Dagster's storage builds an engine (and opens a SQLite file) per statement and per asset check event."""
+    import sqlite3
+
+    from dagster._core.storage.event_log.sqlite import sqlite_event_log
+
+    with dg.DagsterInstance.get() as instance:
+        _materialise(instance)  # the shards and tables exist
+        engines, connects = [], []
+        real_engine, real_connect = sqlite_event_log.create_engine, sqlite3.connect
+        monkeypatch.setattr(sqlite_event_log, "create_engine", lambda *a, **k: engines.append(a) or real_engine(*a, **k))
+        monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: connects.append(a) or real_connect(*a, **k))
+        result = _materialise(instance)
+        assert len(instance.all_logs(result.run_id)) > 20
+        assert engines == []   # the checks table was looked up once, in the first run
+        assert len(connects) <= 3   # the new run's shard (and its first look-up): not one per event
