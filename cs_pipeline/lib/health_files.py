@@ -7,7 +7,10 @@ Delivery realities and what happens to them:
 - **file names** ``<kind>_YYYYMMDD[anything].csv`` (case-insensitive); ``_file_date`` comes from the 8 digits.
   Files are taken oldest first (file date, then shorter name, then name), so within one run the earlier
   delivery loads first.
-- **encoding**: a UTF-8 BOM (or UTF-16 BOM) decides; otherwise strict UTF-8, then Windows-1252, then Latin-1.
+- **encoding**: a UTF-8 BOM (or UTF-16 BOM) decides; NUL bytes (which no CSV text holds) mean UTF-16 without
+  a BOM; otherwise strict UTF-8, then Windows-1252, then Latin-1.
+- **delimiter**: commas. A file whose header is one field split by ``;``, a tab or ``|`` is rejected as not
+  comma-separated (naming the file and the delimiter seen), not as missing every column.
 - **header**: names are matched after trimming, lower-casing and turning spaces/hyphens into ``_``, in any order.
   Every contract column of the kind is required: a file missing one is *rejected* (nothing of it is loaded; the
   message names the file and the column). Extra columns are ignored and listed in the log and the asset metadata.
@@ -21,8 +24,11 @@ Delivery realities and what happens to them:
   folder adds nothing). A *different* content under a name already loaded is rejected (``_row_key`` is
   ``<file name>#<row number>`` and must stay unique): the provider should resend it under a new name.
 - **empty / truncated**: a 0-byte file or one without a header is rejected; a header-only file loads 0 rows; a row
-  with a different number of fields than the header (a cut-off last line) or broken quoting rejects the file,
-  naming the row number, so the complete re-delivery can load cleanly later.
+  with a different number of fields than the header (a cut-off last line), a last row without a line break (cut
+  inside its last field) or broken quoting rejects the file, naming the row number, so the complete re-delivery
+  can load cleanly later.
+- **still arriving**: a file whose size or modification time changes while it is read is left for a later run
+  (``still_arriving``, not logged), so a run started while the provider is still uploading never loads half.
 - **history**: raw tables are append-only; a later delivery repeating a ``record_id`` adds a new version (staging
   keeps the latest). Each file is written in one transaction together with its ``raw.health_file_log`` row, so a
   failure mid-file leaves nothing half-loaded and nothing loaded before is touched.
@@ -150,6 +156,14 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
             pass
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16"), "utf-16"
+    head = data[:4096]
+    if b"\x00" in head:
+        # UTF-16 without a BOM: ASCII characters have a zero high byte (little-endian: the odd bytes)
+        encoding = "utf-16-le" if head[1::2].count(0) >= head[0::2].count(0) else "utf-16-be"
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            pass
     for encoding in ("utf-8", "cp1252"):
         try:
             return data.decode(encoding), encoding
@@ -234,6 +248,11 @@ def parse_health_file(name: str, data: bytes, kind: str | None = None) -> Parsed
         if not header or not any(h.strip() for h in header):
             out.error = f"{name}: no header row"
             return out
+        delimiter = _other_delimiter(header, spec)
+        if delimiter:
+            out.error = (f"{name}: not comma-separated: its header is split by {delimiter}; "
+                         "the provider's extracts are comma-separated CSV")
+            return out
         header = [normalise_header(h) for h in header]
         duplicated = sorted(h for h, n in Counter(header).items() if n > 1 and h)
         if duplicated:
@@ -258,10 +277,17 @@ def parse_health_file(name: str, data: bytes, kind: str | None = None) -> Parsed
                 )
                 return out
             raw_rows.append(row)
+            last_line = reader.line_num
     except csv.Error as exc:
         out.error = f"{name}: unreadable CSV near line {reader.line_num}: {exc}"
         return out
 
+    if raw_rows and not text.rstrip(" \t\x1a").endswith(("\n", "\r")):  # \x1a: an old DOS end-of-file mark
+        # an extract ends its last row with a line break; without one the row may have been cut inside its last
+        # field, which still gives the header's number of fields
+        out.error = (f"{name}: truncated at data row {len(raw_rows)} (line {last_line}): the last row has no line "
+                     "ending, so the file looks cut off; deliver it again")
+        return out
     columns = {c: [(r[i].strip() or None) for r in raw_rows] for c, i in positions.items()}
     out.date_format = detect_date_format(v for c in spec.date_columns for v in columns[c] if v is not None)
     for c in spec.date_columns:
@@ -274,6 +300,19 @@ def parse_health_file(name: str, data: bytes, kind: str | None = None) -> Parsed
     out.columns = columns
     out.row_numbers = list(range(1, len(raw_rows) + 1))
     return out
+
+
+_OTHER_DELIMITERS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+def _other_delimiter(header: list[str], spec: HealthKind) -> str | None:
+    """How the header is separated when it is one field that another delimiter splits into contract columns."""
+    if len(header) != 1:
+        return None
+    for delimiter, label in _OTHER_DELIMITERS.items():
+        if len({normalise_header(h) for h in header[0].split(delimiter)} & set(spec.columns)) >= 2:
+            return f"{label} ({delimiter!r})"
+    return None
 
 
 def raw_frame(parsed: ParsedFile, *, load_id: str, extracted_at: str) -> pd.DataFrame:
@@ -296,7 +335,7 @@ def raw_frame(parsed: ParsedFile, *, load_id: str, extracted_at: str) -> pd.Data
 @dataclass
 class FileOutcome:
     name: str
-    status: str  # loaded | duplicate | rejected | already_seen
+    status: str  # loaded | duplicate | rejected | already_seen | still_arriving
     rows: int = 0
     message: str = ""
     extra_columns: list[str] = field(default_factory=list)
@@ -387,7 +426,15 @@ def ingest_health_folder(
     paths, unmatched = list_health_files(folder, kind)
     report = IngestReport(kind, not_matching=unmatched)
     for path in paths:
+        before = path.stat()
         data = path.read_bytes()
+        after = path.stat()
+        if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(data) != after.st_size:
+            # the provider is still writing it: not logged, so a later run (the sensor's, once settled) loads it whole
+            report.files.append(FileOutcome(
+                path.name, "still_arriving",
+                message=f"{path.name}: still being written (it changed while it was read); left for a later run"))
+            continue
         sha = sha256_of(data)
         if (path.name, sha) in seen:
             report.files.append(FileOutcome(path.name, "already_seen"))

@@ -388,10 +388,12 @@ def _validate_table(
         for spec in suite.by_engine("sql"):
             rr = results_by_check[spec.check_name]
             if spec.rule_id in ("key_not_null", "key_unique"):
-                if spec.column not in present:
-                    rr.evaluated, rr.note = False, f"not evaluated: {spec.column} missing"
+                missing = [c for c in (spec.column, spec.within) if c and c not in present]
+                if missing:
+                    rr.evaluated, rr.note = False, f"not evaluated: {', '.join(missing)} missing"
                     continue
-                sql = (key_not_null_sql if spec.rule_id == "key_not_null" else key_unique_sql)(table, spec.column)
+                sql = (key_not_null_sql(table, spec.column) if spec.rule_id == "key_not_null"
+                       else key_unique_sql(table, spec.column, spec.within))
             elif spec.rule_id == "foreign_key_resolves":
                 ptable, pcol = spec.parent
                 if spec.column not in present or pcol not in cols(ptable):

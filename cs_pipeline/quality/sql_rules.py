@@ -40,16 +40,18 @@ def key_not_null_sql(table: str, column: str) -> str:
         WHERE {nonblank(q(column))} IS NULL"""
 
 
-def key_unique_sql(table: str, column: str) -> str:
-    """Rows repeating an id already used by an earlier row (row order: ``_row_key`` as a number, then as text).
-    The first row with an id is kept; ``other_value`` names it."""
+def key_unique_sql(table: str, column: str, within: str | None = None) -> str:
+    """Rows repeating an id already used by an earlier row (row order: ``_row_key`` as a number, then as text),
+    among the rows with the same ``within`` value when given. The first row with an id is kept; ``other_value``
+    names it."""
     key = nonblank(q(column))
+    partition = f"{key}, {q(within)}" if within else key
     order = "length(_row_key), _row_key"
     return f"""
         WITH k AS (
             SELECT _row_key, {key} AS id,
-                   ROW_NUMBER() OVER (PARTITION BY {key} ORDER BY {order}) AS n,
-                   FIRST_VALUE(_row_key) OVER (PARTITION BY {key} ORDER BY {order}) AS first_row
+                   ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY {order}) AS n,
+                   FIRST_VALUE(_row_key) OVER (PARTITION BY {partition} ORDER BY {order}) AS first_row
             FROM {raw(table)}
             WHERE {key} IS NOT NULL
         )

@@ -7,8 +7,9 @@ A suite file lists, in order, what the table must satisfy. An analyst extends a 
 Entry keys: ``rule`` (a rule id from :mod:`cs_pipeline.quality.rules`), ``column`` (or ``start``/``end`` for
 ``end_not_before_start``), ``code_list`` (a file name in ``reference/code_lists/<year>/``), ``references``
 (``table.column`` for ``foreign_key_resolves``), ``birth_column`` (``date_not_before_birth`` within the row),
-``when`` (``{column: value}``: check only those rows), ``ignore_case``, ``allow_test_numbers`` and ``severity``
-(``ERROR`` rejects the row, ``WARN`` keeps it; each rule has a default).
+``when`` (``{column: value}``: check only those rows), ``within`` (``key_unique`` per value of another column, e.g.
+``_file``: an id may repeat across deliveries but not within one), ``ignore_case``, ``allow_test_numbers`` and
+``severity`` (``ERROR`` rejects the row, ``WARN`` keeps it; each rule has a default).
 Table keys: ``table``, ``description``, ``record_id`` (the id shown in messages), ``person_id`` (joins to
 ``ssd_person`` for ``date_not_before_birth``), ``required_columns``, ``expectations``, ``cross_rules`` and the
 optional ``max_quarantined_share``.
@@ -36,6 +37,7 @@ class ExpectationSpec:
     references: str | None = None
     birth_column: str | None = None
     when: tuple[tuple[str, str], ...] = ()
+    within: str | None = None
     ignore_case: bool = False
     allow_test_numbers: bool = True
     severity: str = ""

@@ -55,6 +55,8 @@ def build_health_asset(kind: str) -> dg.AssetsDefinition:
         for f in report.files:
             if f.status == "rejected":
                 context.log.error(f"rejected {f.message}")
+            elif f.status == "still_arriving":
+                context.log.warning(f.message)
             elif f.status in ("loaded", "duplicate"):
                 context.log.info(f"{f.status} {f.name}: {f.rows} rows{'; ' + f.message if f.message else ''}")
         total_rows = warehouse.row_count(RAW_SCHEMA, spec.table)
@@ -65,6 +67,7 @@ def build_health_asset(kind: str) -> dg.AssetsDefinition:
             "files_duplicate": dg.MetadataValue.int(report.count("duplicate")),
             "files_rejected": dg.MetadataValue.int(len(rejected)),
             "files_already_seen": dg.MetadataValue.int(report.count("already_seen")),
+            "files_still_arriving": dg.MetadataValue.int(report.count("still_arriving")),
             "files_not_matching_any_kind": dg.MetadataValue.int(report.not_matching),
             "rows_loaded": dg.MetadataValue.int(report.rows_loaded),
             "row_count": dg.MetadataValue.int(total_rows),
