@@ -62,6 +62,11 @@ def _replace(conn: sa.Connection, table: str) -> str:
     return "recreated" if published else "created"
 
 
+def one_line(error: BaseException) -> str:
+    """A driver's error as one line (PostgreSQL's run over several, indented), without SQLAlchemy's link."""
+    return " ".join(str(error).split("(Background on this error at:")[0].split())
+
+
 LOCK_WAIT_SECONDS = 30  # DuckDB: how long a reader holding the file open may delay publishing
 
 
@@ -78,10 +83,21 @@ def publish_marts(warehouse: Warehouse, tables: Iterable[str] | None = None) -> 
     while True:
         try:
             return _publish(warehouse, tables)
-        except (sa.exc.OperationalError, PublishError) as exc:
-            if warehouse.dialect != "duckdb" or not _is_duckdb_lock(exc) or time.monotonic() > deadline:
+        except (sa.exc.SQLAlchemyError, PublishError) as exc:
+            locked = warehouse.dialect == "duckdb" and _is_duckdb_lock(exc)
+            if locked and time.monotonic() <= deadline:
+                time.sleep(0.1)
+                continue
+            if isinstance(exc, PublishError) and not locked:
                 raise
-            time.sleep(0.1)
+            # the warehouse unreachable, or still locked by another process: say so, not only the driver's trace
+            from cs_pipeline.config import redact_text, redact_url
+
+            error = getattr(exc, "orig", None) or exc.__cause__ or exc
+            first = redact_text(one_line(getattr(error, "orig", None) or error))
+            waited = f" (waited {LOCK_WAIT_SECONDS} s for the lock)" if locked else ""
+            raise PublishError(f"publishing {PUBLISHED_SCHEMA} to {redact_url(warehouse.url)} failed{waited}, nothing "
+                               f"published (the previous marts are still published): {first[:500]}") from exc
 
 
 def _publish(warehouse: Warehouse, tables: Iterable[str] | None) -> Published:
@@ -110,7 +126,8 @@ def _publish(warehouse: Warehouse, tables: Iterable[str] | None) -> Published:
                 grant_readers(conn, PUBLISHED_SCHEMA)
     except sa.exc.SQLAlchemyError as exc:
         raise PublishError(f"publishing {PUBLISHED_SCHEMA} failed at table {table!r}, nothing published (the "
-                           f"previous marts are still published): {exc.orig if hasattr(exc, 'orig') else exc}") from exc
+                           f"previous marts are still published): {one_line(exc.orig if hasattr(exc, 'orig') else exc)}"
+                           ) from exc
     published.seconds = time.perf_counter() - started
     return published
 

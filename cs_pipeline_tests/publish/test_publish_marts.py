@@ -218,7 +218,7 @@ def test_duckdb_publishing_waits_for_a_reader_to_close_the_file(tmp_path, monkey
     monkeypatch.setattr(marts, "LOCK_WAIT_SECONDS", 0.5)
     holder = hold_read_only(wh.duckdb_path, 5)
     try:
-        with pytest.raises(sa.exc.OperationalError, match="Could not set lock"):
+        with pytest.raises(PublishError, match="waited 0.5 s for the lock.*Could not set lock"):
             publish_marts(wh)
     finally:
         holder.kill()
