@@ -45,6 +45,11 @@ Text conversion (every value; ``None`` stays NULL):
 - dates: ``YYYY-MM-DD``; booleans (SQL Server ``bit``): ``true``/``false``; integers: decimal digits;
   floats: Python ``repr`` (``2.5``; NaN becomes NULL); decimals: fixed-point text; bytes: UTF-8 text, or hex.
 
+A source that cannot be reached, or drops the connection part-way, is read again from the start with backoff
+(``CS_PIPELINE_EXTRACT_ATTEMPTS``, default 4; ``CS_PIPELINE_EXTRACT_BACKOFF_SECONDS``, default 2, doubled each
+time); after the last attempt :class:`SourceUnavailable` names the table and the source (password masked) and the
+published raw table is untouched. Other errors (a missing table or column) are not tried again.
+
 Load metadata columns (architecture.md): ``_row_key`` = the row's number within this extract (``1``, ``2``,
 ...; unique within the table, not stable across extracts), ``_source`` (the URL with the password hidden),
 ``_extracted_at`` (UTC, ISO 8601, seconds), ``_load_id`` (the Dagster run id).
