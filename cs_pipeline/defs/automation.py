@@ -22,9 +22,8 @@ from cs_pipeline.config import Settings
 from cs_pipeline.defs.operations import TIMEZONE
 from cs_pipeline.defs.resources import AS_AT_TAG
 from cs_pipeline.defs.sources.health import health_assets
-from cs_pipeline.lib.health_files import HEALTH_KINDS, list_health_files
+from cs_pipeline.lib.health_files import HEALTH_KINDS, SETTLE_SECONDS, list_health_files
 
-SETTLE_SECONDS = 120
 SENSOR_INTERVAL_SECONDS = 300
 
 nightly_refresh = dg.define_asset_job(

@@ -27,8 +27,10 @@ Delivery realities and what happens to them:
   with a different number of fields than the header (a cut-off last line), a last row without a line break (cut
   inside its last field) or broken quoting rejects the file, naming the row number, so the complete re-delivery
   can load cleanly later.
-- **still arriving**: a file whose size or modification time changes while it is read is left for a later run
-  (``still_arriving``, not logged), so a run started while the provider is still uploading never loads half.
+- **still arriving**: a file whose size or modification time changes while it is read, or (with
+  ``settle_seconds``, which runs started by the sensor or the schedule use) one changed less than that long ago,
+  is left for a later run (``still_arriving``, not logged): a run started while the provider is still uploading,
+  or has paused mid-upload, never loads half a file.
 - **history**: raw tables are append-only; a later delivery repeating a ``record_id`` adds a new version (staging
   keeps the latest). Each file is written in one transaction together with its ``raw.health_file_log`` row, so a
   failure mid-file leaves nothing half-loaded and nothing loaded before is touched.
@@ -51,6 +53,7 @@ import pandas as pd
 from cs_pipeline.lib.warehouse import Warehouse
 
 RAW_SCHEMA = "raw"
+SETTLE_SECONDS = 120  # a file unchanged this long is taken to be completely delivered
 FILE_LOG_TABLE = "health_file_log"
 
 _PERSON = ("record_id", "nhs_number", "given_name", "family_name", "date_of_birth", "sex", "postcode")
@@ -409,11 +412,14 @@ def _log_frame(parsed: ParsedFile, status: str, message: str, rows: int, load_id
 
 
 def ingest_health_folder(
-    warehouse: Warehouse, folder: Path, kind: str, *, load_id: str, now: dt.datetime | None = None
+    warehouse: Warehouse, folder: Path, kind: str, *, load_id: str, now: dt.datetime | None = None,
+    settle_seconds: float = 0,
 ) -> IngestReport:
-    """Append every new file of ``kind`` in ``folder`` to ``raw.health_<kind>``, logging each file once."""
+    """Append every new file of ``kind`` in ``folder`` to ``raw.health_<kind>``, logging each file once; a file
+    changed less than ``settle_seconds`` ago is left for a later run."""
     spec = HEALTH_KINDS[kind]
-    at = (now or dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds")
+    now = now or dt.datetime.now(dt.timezone.utc)
+    at = now.isoformat(timespec="seconds")
     ensure_tables(warehouse, kind)
     log = warehouse.query_frame(
         f'SELECT name, sha256, status FROM {RAW_SCHEMA}.{FILE_LOG_TABLE} WHERE file_kind = :k', k=kind
@@ -427,6 +433,13 @@ def ingest_health_folder(
     report = IngestReport(kind, not_matching=unmatched)
     for path in paths:
         before = path.stat()
+        age = now.timestamp() - before.st_mtime
+        if age < settle_seconds:
+            report.files.append(FileOutcome(
+                path.name, "still_arriving",
+                message=f"{path.name}: changed {max(age, 0):.0f} s ago, may still be being written; left until it "
+                        f"has been unchanged for {settle_seconds:.0f} s"))
+            continue
         data = path.read_bytes()
         after = path.stat()
         if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(data) != after.st_size:

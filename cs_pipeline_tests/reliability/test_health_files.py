@@ -43,9 +43,13 @@ def dental(record_id: str, check_date: str = "2026-01-10", **values) -> dict[str
     return person(record_id) | {"check_date": check_date} | values
 
 
-# the file still being uploaded: its first half is there when the sensor first looks
+# Two uploads not finished when the sensor first looks: one has just started (and pauses at a row boundary, where
+# the half already there would parse as a whole file); one stalled over an hour ago and resumes while it is read.
 ARRIVING = "dental_checks_20260120.csv"
 ARRIVING_ROWS = [dental(f"W{i}") for i in range(80)]
+STALLED = "dental_checks_20260121.csv"
+STALLED_ROWS = [dental(f"V{i}") for i in range(60)]
+SENSOR_TAGS = {"dagster/sensor_name": health_drop_sensor.name}  # what the daemon puts on the runs it launches
 BIG = "lac_health_assessments_20260201.csv"
 BIG_BAD = range(0, 3000, 100)  # 30 rows with an impossible request date
 SAME = "dental_checks_20260110.csv"
@@ -156,14 +160,22 @@ def _tick(cursor: str | None):
     return health_drop_sensor(context), context.cursor
 
 
-def _run(morning: Morning, settings) -> None:
+def _run(morning: Morning, settings, request: dg.RunRequest) -> None:
+    """The run the sensor asked for: the health extracts and their validation (the job goes on to linkage and the
+    health measures, which these cases do not need)."""
     instance = dg.DagsterInstance.ephemeral()
     selected = [a for a in quarantine_assets if a.key.path[-1] in HEALTH_TABLES]
     result = dg.materialize([*health_assets, *selected], resources={"pipeline": settings}, instance=instance,
-                            raise_on_error=False)
+                            tags={**request.tags, **SENSOR_TAGS}, raise_on_error=False)
     assert result.success, [e.message for e in result.get_step_failure_events()]
     morning.runs.append(result)
     morning.logs.append([e.user_message for e in instance.all_logs(result.run_id) if e.user_message])
+
+
+def _halves(rows: list[dict]) -> tuple[str, str]:
+    """A file's text cut at a row boundary: the first half with the header, then the rest of its rows."""
+    half = len(rows) // 2
+    return csv_text(DENTAL, rows[:half]), csv_text(DENTAL, rows[half:]).split("\r\n", 1)[1]
 
 
 @pytest.fixture(scope="module")
@@ -177,35 +189,40 @@ def morning(tmp_path_factory) -> Morning:
     for name, data in files.items():
         (folder / name).write_bytes(data)
         _age(folder / name, 3600)  # delivered an hour ago
-    arriving = folder / ARRIVING
-    first_half, second_half = csv_text(DENTAL, ARRIVING_ROWS[:40]), csv_text(DENTAL, ARRIVING_ROWS[40:])
-    arriving.write_text(first_half)  # the upload has just started
-    files[ARRIVING] = (first_half + second_half.split("\r\n", 1)[1]).encode()
+    arriving, stalled = folder / ARRIVING, folder / STALLED
+    (arriving_start, arriving_rest), (stalled_start, stalled_rest) = _halves(ARRIVING_ROWS), _halves(STALLED_ROWS)
+    arriving.write_text(arriving_start)  # the upload has just started
+    stalled.write_text(stalled_start)
+    _age(stalled, 3600)
+    files[ARRIVING], files[STALLED] = (arriving_start + arriving_rest).encode(), (stalled_start + stalled_rest).encode()
     m = Morning(Warehouse(url), folder, files)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CS_PIPELINE_HEALTH_DIR", str(folder))
-        m.ticks.append(_tick(None))  # the settled files ask for a run; the one being uploaded does not
+        m.ticks.append(_tick(None))  # every file but the one just started has settled
         m.cursor_before_upload_ended = json.loads(m.ticks[-1][1])
 
-        # The run starts while the upload goes on: the provider writes the rest while the loader reads the file.
+        # The stalled upload resumes while the loader reads it: the provider appends the rest during the read.
         read_bytes = Path.read_bytes
 
         def read_during_upload(path: Path) -> bytes:
             data = read_bytes(path)
-            if path == arriving and len(data) == len(first_half.encode()):
-                with arriving.open("a", newline="") as f:
-                    f.write(second_half.split("\r\n", 1)[1])
+            if path == stalled and data == stalled_start.encode():
+                with stalled.open("a", newline="") as f:
+                    f.write(stalled_rest)
             return data
 
         mp.setattr(Path, "read_bytes", read_during_upload)
-        _run(m, settings)
+        _run(m, settings, m.ticks[-1][0])
         mp.setattr(Path, "read_bytes", read_bytes)
+        with arriving.open("a", newline="") as f:  # the other upload finishes after the run
+            f.write(arriving_rest)
 
-        m.ticks.append(_tick(m.ticks[-1][1]))  # just written: not settled yet
+        m.ticks.append(_tick(m.ticks[-1][1]))  # both just written: not settled yet
         _age(arriving, SETTLE_SECONDS + 5)
-        m.ticks.append(_tick(m.ticks[-1][1]))  # settled: one new file
-        _run(m, settings)  # the run the sensor asked for
+        _age(stalled, SETTLE_SECONDS + 5)
+        m.ticks.append(_tick(m.ticks[-1][1]))  # settled: two new or changed files
+        _run(m, settings, m.ticks[-1][0])
         m.ticks.append(_tick(m.ticks[-1][1]))  # nothing new
 
     result = run_dbt(url, dt.date.fromisoformat(AS_AT), "build", "--select", *STAGING.values(),
@@ -454,29 +471,44 @@ def test_ten_times_the_usual_size_conserves_rows_and_logs_nothing_per_row(mornin
                 f"{loaded}; {len(reasons)} rows quarantined (rule date_parseable)")
 
 
-def test_a_file_still_being_written_is_never_loaded_half(morning):
-    (first, cursor1), (second, _), (third, _), (fourth, _) = morning.ticks
-    # the sensor: a run for the settled files, not for the one being uploaded; none while it changes; one once
-    # it has settled; none after that
+def _files_of_first_run(morning: Morning) -> dict[str, tuple[str, int]]:
+    meta = next(e.step_materialization_data.materialization.metadata
+                for e in morning.runs[0].get_asset_materialization_events()
+                if e.asset_key.path[-1] == "health_dental_checks")
+    assert meta["files_still_arriving"].value == 2
+    return {f["name"]: (f["status"], f["rows"]) for f in meta["files"].value}
+
+
+def test_the_sensor_asks_for_a_run_only_for_settled_files(morning):
+    (first, _), (second, _), (third, _), (fourth, _) = morning.ticks
+    # a run for the settled files, not for the one being uploaded
     assert isinstance(first, dg.RunRequest) and ARRIVING not in morning.cursor_before_upload_ended
-    assert int(first.tags["cs_pipeline/health_files"]) == len(morning.files) - 1
+    assert first.tags["cs_pipeline/health_files"] == str(len(morning.files) - 1)
+    # none while the two uploads are still changing; one for both once they have settled; none after that
     assert isinstance(second, dg.SkipReason) and second.skip_message == "no new or changed health extract"
-    assert isinstance(third, dg.RunRequest) and third.tags["cs_pipeline/health_files"] == "1"
+    assert isinstance(third, dg.RunRequest) and third.tags["cs_pipeline/health_files"] == "2"
     assert isinstance(fourth, dg.SkipReason)
-    # the first run (started by the other files) met it mid-upload and left it: nothing loaded, nothing logged
-    left = f"{ARRIVING}: still being written (it changed while it was read); left for a later run"
-    assert left in morning.logs[0]
-    first_meta = next(e.step_materialization_data.materialization.metadata
-                      for e in morning.runs[0].get_asset_materialization_events()
-                      if e.asset_key.path[-1] == "health_dental_checks")
-    assert first_meta["files_still_arriving"].value == 1
-    assert [(f["status"], f["rows"]) for f in first_meta["files"].value if f["name"] == ARRIVING] == [
-        ("still_arriving", 0)]
+
+
+def test_a_paused_upload_is_left_for_the_sensor_not_loaded_half(morning):
+    # the sensor's first run (for the other files) met it half written and left it: nothing loaded, nothing logged
+    left = [line for line in morning.logs[0] if line.startswith(f"{ARRIVING}: changed ")]
+    assert len(left) == 1 and left[0].endswith(
+        "may still be being written; left until it has been unchanged for 120 s"), left
+    assert _files_of_first_run(morning)[ARRIVING] == ("still_arriving", 0)
     assert morning.count("SELECT count(*) FROM raw.health_file_log WHERE load_id = :r AND name = :n",
                          r=morning.runs[0].run_id, n=ARRIVING) == 0
-    # the sensor's run loaded it whole
-    log = morning.log_row(ARRIVING)
+    log = morning.log_row(ARRIVING)  # the run it asked for once the upload had settled loaded it whole
     assert (log["status"], log["rows"]) == ("loaded", len(ARRIVING_ROWS))
     record_file(morning, "file still being written when the sensor looks", LOADED, "health_dental_checks",
-                ARRIVING, f"{left}; then {loaded_line(morning, ARRIVING)}",
-                rows_in=data_lines(morning.files[ARRIVING]))
+                ARRIVING, f"{left[0]}; then {loaded_line(morning, ARRIVING)}")
+
+
+def test_a_file_written_to_while_it_is_read_is_left_for_a_later_run(morning):
+    left = f"{STALLED}: still being written (it changed while it was read); left for a later run"
+    assert left in morning.logs[0]
+    assert _files_of_first_run(morning)[STALLED] == ("still_arriving", 0)
+    log = morning.log_row(STALLED)
+    assert (log["status"], log["rows"]) == ("loaded", len(STALLED_ROWS))
+    record_file(morning, "file written to while it is read", LOADED, "health_dental_checks", STALLED,
+                f"{left}; then {loaded_line(morning, STALLED)}")

@@ -1,6 +1,8 @@
 """``raw/health_<kind>``: every delivered health CSV of that kind, appended once (history kept).
 
-The parsing and loading rules are in :mod:`cs_pipeline.lib.health_files`. Each asset carries an ERROR
+The parsing and loading rules are in :mod:`cs_pipeline.lib.health_files`. A run started by the health-drop sensor
+or the nightly schedule leaves a file changed in the last ``SETTLE_SECONDS`` for a later run (the sensor asks for
+one once it has settled), so an upload in progress is never loaded half. Each asset carries an ERROR
 check ``files_accepted``: it fails when a file met in this run was rejected (missing column, empty, truncated),
 naming the file and the reason. DESIGN.md makes such structural failures ERROR; what loaded before, and the other
 files of the run, stay loaded. ``raw.health_file_log`` keeps one row per file seen, with the reason.
@@ -10,10 +12,19 @@ import dagster as dg
 
 from cs_pipeline.defs.operations import OWNERS
 from cs_pipeline.defs.resources import PipelineSettings
-from cs_pipeline.lib.health_files import FILE_LOG_TABLE, HEALTH_KINDS, RAW_SCHEMA, ingest_health_folder
+from cs_pipeline.lib.health_files import (
+    FILE_LOG_TABLE,
+    HEALTH_KINDS,
+    RAW_SCHEMA,
+    SETTLE_SECONDS,
+    ingest_health_folder,
+)
 
 GROUP = "sources"
 CHECK_NAME = "files_accepted"
+# Runs nobody watches start: they wait for a file to settle, as the sensor does. A run launched by hand loads what
+# is there (the person launching it knows the delivery is complete).
+AUTOMATED_RUN_TAGS = ("dagster/sensor_name", "dagster/schedule_name")
 
 
 def health_asset_key(kind: str) -> dg.AssetKey:
@@ -51,7 +62,9 @@ def build_health_asset(kind: str) -> dg.AssetsDefinition:
                 description=f"health folder not found: {settings.health_dir} (CS_PIPELINE_HEALTH_DIR)",
                 allow_retries=False,
             )
-        report = ingest_health_folder(warehouse, settings.health_dir, kind, load_id=context.run.run_id)
+        automated = any(tag in context.run.tags for tag in AUTOMATED_RUN_TAGS)
+        report = ingest_health_folder(warehouse, settings.health_dir, kind, load_id=context.run.run_id,
+                                      settle_seconds=SETTLE_SECONDS if automated else 0)
         for f in report.files:
             if f.status == "rejected":
                 context.log.error(f"rejected {f.message}")
