@@ -1,4 +1,5 @@
-{#- Portable casts from raw text (DuckDB and PostgreSQL). Validation has already quarantined unreadable values. -#}
+{#- Portable casts from raw text (DuckDB and PostgreSQL; the types also on Spark). Validation has already
+    quarantined unreadable values. -#}
 
 {#- Source datetimes become dates: the measures count days, not hours. -#}
 {% macro to_date(column) -%}
@@ -18,9 +19,19 @@
 {%- endmacro %}
 
 {% macro to_float(column) -%}
-    cast(nullif(trim({{ column }}), '') as double precision)
+    cast(nullif(trim({{ column }}), '') as {{ type_double() }})
 {%- endmacro %}
 
 {% macro to_text(column) -%}
     nullif(trim({{ column }}), '')
 {%- endmacro %}
+
+{#- 8-byte floating point: `double precision` on DuckDB and PostgreSQL, `double` on Spark. (dbt.type_float() is a
+    4-byte float on DuckDB.) -#}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}double precision{%- endmacro %}
+
+{% macro spark__type_double() -%}double{%- endmacro %}

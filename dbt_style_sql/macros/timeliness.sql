@@ -1,4 +1,5 @@
-{#- Portable date helpers for the timeliness models (TIMELINESS.md). Same SQL on DuckDB and PostgreSQL. -#}
+{#- Portable date helpers for the timeliness models (TIMELINESS.md). Same SQL on DuckDB and PostgreSQL; Spark where
+    its dialect differs (docs/scaling.md). -#}
 
 {#- The as-at date every measure is computed against (var as_at, from CS_PIPELINE_AS_AT). -#}
 {% macro as_at_date() -%}
@@ -37,9 +38,23 @@
 {#- Age in whole years on a date, without engine date functions: count birthdays reached. -#}
 {% macro age_in_years(dob, on_date) -%}
     cast(
-        {{ dbt.datediff(dob, on_date, 'year') }}
-        - case when {{ add_months(dob, dbt.datediff(dob, on_date, 'year') ~ ' * 12') }} > {{ on_date }} then 1 else 0 end
+        {{ calendar_years_between(dob, on_date) }}
+        - case when {{ add_months(dob, calendar_years_between(dob, on_date) ~ ' * 12') }} > {{ on_date }} then 1 else 0 end
     as integer)
+{%- endmacro %}
+
+{#- Year boundaries crossed from d1 to d2 (year(d2) - year(d1)), as dbt.datediff(..., 'year') counts them on DuckDB
+    and PostgreSQL. dbt-spark's datediff counts whole years elapsed instead (months_between), so Spark says so. -#}
+{% macro calendar_years_between(d1, d2) -%}
+    {{ return(adapter.dispatch('calendar_years_between')(d1, d2)) }}
+{%- endmacro %}
+
+{% macro default__calendar_years_between(d1, d2) -%}
+    {{ dbt.datediff(d1, d2, 'year') }}
+{%- endmacro %}
+
+{% macro spark__calendar_years_between(d1, d2) -%}
+    (year({{ d2 }}) - year({{ d1 }}))
 {%- endmacro %}
 
 {#- Working-day due date: two joins, so due = the first working day whose index is index(start) + n

@@ -74,7 +74,7 @@ select
     -- gave 12.2 there and 12.1 on PostgreSQL.)
     case
         when due_items > 0 then cast(floor(
-            cast(2000 * on_time + due_items as double precision) / cast(2 * due_items as double precision)
-        ) as double precision) / cast(10 as double precision)
+            cast(2000 * on_time + due_items as {{ type_double() }}) / cast(2 * due_items as {{ type_double() }})
+        ) as {{ type_double() }}) / cast(10 as {{ type_double() }})
     end as pct_on_time
 from counted
