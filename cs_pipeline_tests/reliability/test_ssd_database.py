@@ -416,8 +416,11 @@ def dropping_hook(source_url: str, drops: list[int], times: int):
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("drop_times,expected", [(1, LOADED), (9, FAILED_CLEANLY)])
-def test_a_connection_dropped_mid_extract_is_read_again_or_fails_cleanly(pg_source, drop_times, expected, tmp_path):
+# the SQLAlchemy reader streams with a server-side cursor, 20 rows a fetch, so the kill lands part-way through; ADBC's
+# binary COPY would have the whole 200-row table in its first batch before the hook saw a row
+@pytest.mark.parametrize("reader,drop_times,expected", [("sqlalchemy", 1, LOADED), ("sqlalchemy", 9, FAILED_CLEANLY)])
+def test_a_connection_dropped_mid_extract_is_read_again_or_fails_cleanly(pg_source, reader, drop_times, expected,
+                                                                          tmp_path):
     duck = Warehouse(f"duckdb:///{tmp_path / 'warehouse.duckdb'}")
     url = with_password(pg_source)
     for t in TABLES:
@@ -428,7 +431,7 @@ def test_a_connection_dropped_mid_extract_is_read_again_or_fails_cleanly(pg_sour
     message, observed = "", LOADED
     try:
         result = extract_ssd_table(url, duck, EPISODES, load_id="second", engine=engine, chunk_rows=20,
-                                   chunk_hook=hook, reader="sqlalchemy", attempts=3, backoff_seconds=0.1)
+                                   chunk_hook=hook, reader=reader, attempts=3, backoff_seconds=0.1)
         assert result.rows == CHILDREN
     except SourceUnavailable as exc:
         observed, message = FAILED_CLEANLY, str(exc)
@@ -440,12 +443,38 @@ def test_a_connection_dropped_mid_extract_is_read_again_or_fails_cleanly(pg_sour
         assert len(attempts) == 2 and load_ids == ["second"]
         validation = validate_table(duck, EPISODES, as_at=AS_AT, run_id="reliability")
         assert not validation.quarantined_rows
-        record(CaseResult(AREA, "connection dropped mid-extract once (PostgreSQL): read again", expected, observed,
+        record(CaseResult(AREA, f"connection dropped mid-extract once (PostgreSQL, {reader} reader): read again",
+                          expected, observed,
                           source_rows(pg_source, EPISODES), staged_rows(duck, EPISODES), 0, message))
         return
     assert len(attempts) == 3 and load_ids == ["good"]  # the published raw table untouched
     assert EPISODES in message and "pg-s3cret" not in message and "postgres:***@" in message
-    record(CaseResult(AREA, "connection dropped mid-extract on every attempt (PostgreSQL)", expected, observed,
+    record(CaseResult(AREA, f"connection dropped mid-extract on every attempt (PostgreSQL, {reader} reader)",
+                      expected, observed,
                       source_rows(pg_source, EPISODES),
                       int(duck.scalar(f"SELECT count(*) FROM raw.{EPISODES} WHERE _load_id = 'second'")), 0,
                       message))
+
+
+@pytest.mark.postgres
+def test_the_extract_asset_fails_the_run_with_the_message_not_a_traceback(tmp_path, monkeypatch):
+    """What the data team sees in Dagster: the step's failure names the table and the source, password masked."""
+    import dagster as dg
+
+    from cs_pipeline.defs.sources.ssd import build_ssd_asset
+    from cs_pipeline_tests.sources.conftest import pipeline_settings
+
+    monkeypatch.setenv("CS_PIPELINE_EXTRACT_ATTEMPTS", "2")
+    monkeypatch.setenv("CS_PIPELINE_EXTRACT_BACKOFF_SECONDS", "0.1")
+    (tmp_path / "health").mkdir()
+    cms_url = f"postgresql://cms_reader:s3cr3t-pw@127.0.0.1:{closed_port()}/ssd"
+    settings = pipeline_settings(cms_url, f"duckdb:///{tmp_path / 'w.duckdb'}", tmp_path / "health", tmp_path / "out")
+    result = dg.materialize([build_ssd_asset(EPISODES)], resources={"pipeline": settings}, raise_on_error=False)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
+    message = failure.step_failure_data.error.message
+    assert EPISODES in message and "2 attempt(s)" in message and "cms_reader:***@127.0.0.1" in message
+    assert "s3cr3t-pw" not in message and not message.lstrip().startswith("Traceback")
+    assert "s3cr3t-pw" not in "\n".join(str(e) for e in result.all_events)
+    record(CaseResult(AREA, "source unreachable: the Dagster extract asset fails the run", FAILED_CLEANLY,
+                      FAILED_CLEANLY, None, 0, 0, message.strip()))
