@@ -459,23 +459,18 @@ def test_asset_graph_shows_every_group_and_the_iha_mart(page, dagster_ui, demo):
 def _iha_dbt_tests() -> tuple[list[str], list[str], int]:
     """(exact check names, accepted_values name prefixes, number of tests) of the IHA mart in _marts__models.yml."""
     model = next(m for m in yaml.safe_load(MARTS_YML.read_text())["models"] if m["name"] == IHA_MART)
-    # the model's not_null columns are one test named not_null_<model> (tests/generic/not_null_columns.sql)
-    exact = [t["not_null_columns"]["name"] for t in model.get("data_tests") or [] if "not_null_columns" in t]
-    prefixes = []
-    for column in model.get("columns", []):
-        for test in column.get("data_tests") or []:
-            kind = test if isinstance(test, str) else next(iter(test))
-            if kind == "unique":
-                exact.append(f"{kind}_{IHA_MART}_{column['name']}")
-            elif kind == "accepted_values":
-                prefixes.append(f"accepted_values_{IHA_MART}_{column['name']}__")
-    others = [t for t in model.get("data_tests") or [] if "not_null_columns" not in t]
-    return exact, prefixes, len(exact) + len(prefixes) + len(others)
+    # the model's not_null and unique columns are one test each, named not_null_<model> and unique_<model>
+    # (tests/generic/not_null_columns.sql, unique_columns.sql); other model-level tests are counted only
+    model_tests = model.get("data_tests") or []
+    exact = [t[k]["name"] for t in model_tests for k in ("not_null_columns", "unique_columns") if k in t]
+    prefixes = [f"accepted_values_{IHA_MART}_{column['name']}__" for column in model.get("columns", [])
+                for test in column.get("data_tests") or [] if isinstance(test, dict) and "accepted_values" in test]
+    return exact, prefixes, len(model_tests) + len(prefixes)
 
 
 def test_iha_mart_checks_are_its_dbt_tests_and_passed(page, demo):
     exact, prefixes, count = _iha_dbt_tests()
-    assert f"not_null_{IHA_MART}" in exact and prefixes, (exact, prefixes)
+    assert {f"not_null_{IHA_MART}", f"unique_{IHA_MART}"} <= set(exact) and prefixes, (exact, prefixes)
 
     with page("iha_checks").failing_with_artefacts() as p:
         p.open(f"/assets/marts/{IHA_MART}?view=checks")

@@ -1,4 +1,5 @@
-"""The one not_null test per model (tests/generic/not_null_columns.sql) fails on a null in any of its columns."""
+"""The one not_null and one unique test per model (tests/generic/not_null_columns.sql, unique_columns.sql) fail on
+a null, or a repeated value, in any of their columns."""
 from __future__ import annotations
 
 import re
@@ -35,3 +36,15 @@ def test_it_fails_with_one_row_per_column_holding_nulls(duckdb_url, tmp_path):
     result = run_dbt(url, AS_AT, "test", "--select", TEST, work="not_null_fail")
     assert result.returncode == 1
     assert re.search(rf"FAIL 2 {TEST}\b", result.stdout), result.stdout[-3000:]   # two columns, not two rows
+
+
+def test_the_unique_test_fails_with_one_row_per_column_repeating_a_value(duckdb_url, tmp_path):
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(duckdb_url.removeprefix("duckdb:///"), copy)
+    wh = Warehouse(f"duckdb:///{copy}")
+    for schema in wh.query_frame("select table_schema from information_schema.tables "
+                                 "where table_name = 'iha_timeliness'")["table_schema"]:
+        wh.execute(f'insert into "{schema}".iha_timeliness select * from "{schema}".iha_timeliness limit 2')
+    result = run_dbt(f"duckdb:///{copy}", AS_AT, "test", "--select", "unique_iha_timeliness", work="unique_fail")
+    assert result.returncode == 1
+    assert re.search(r"FAIL 1 unique_iha_timeliness\b", result.stdout), result.stdout[-3000:]  # one column: the key
