@@ -3,7 +3,7 @@
     naming it and counting them. -#}
 {% test not_null_columns(model, columns) %}
 {%- for column in columns %}
-select '{{ column }}' as null_column, count(*) as null_rows from {{ model }} where {{ column }} is null
+select '{{ column }}' as null_column, count(*) as null_rows from {{ model }} where {{ adapter.quote(column) }} is null
 having count(*) > 0
 {%- if not loop.last %}
 union all{% endif %}

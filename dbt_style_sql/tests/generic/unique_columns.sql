@@ -4,7 +4,8 @@
 {% test unique_columns(model, columns) %}
 {%- for column in columns %}
 select '{{ column }}' as repeated_column, count(*) as repeated_values
-from (select {{ column }} from {{ model }} where {{ column }} is not null group by {{ column }} having count(*) > 1) as r
+from (select {{ adapter.quote(column) }} from {{ model }} where {{ adapter.quote(column) }} is not null
+      group by {{ adapter.quote(column) }} having count(*) > 1) as r
 having count(*) > 0
 {%- if not loop.last %}
 union all{% endif %}
