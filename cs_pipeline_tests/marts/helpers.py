@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 
 import pandas as pd
 
@@ -36,3 +37,26 @@ def one(frame: pd.DataFrame, columns: list[str], **where) -> tuple:
     found = rows(frame, columns, **where)
     assert len(found) == 1, f"expected one row for {where}, got {found}"
     return found[0]
+
+
+def comparable_rows(frame: pd.DataFrame) -> list[tuple]:
+    """Every row of a table, columns by name, in an engine-independent form for comparing engines' builds: dates and
+    midnight timestamps as ISO dates, numbers as floats rounded to 6 places (a whole number as an int, as an engine
+    without nullable integers reads it back as a float), numpy scalars as Python; rows sorted."""
+    def cell(v):
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            return None
+        if isinstance(v, (pd.Timestamp, dt.datetime)):
+            v = pd.Timestamp(v)
+            return v.date().isoformat() if v == v.normalize() else v.isoformat()
+        if isinstance(v, dt.date):
+            return v.isoformat()
+        if hasattr(v, "item"):
+            v = v.item()
+        if isinstance(v, (decimal.Decimal, float)):
+            v = round(float(v), 6)
+            return int(v) if v.is_integer() else v
+        return v
+
+    out = [tuple(cell(v) for v in row) for row in frame[sorted(frame.columns)].itertuples(index=False)]
+    return sorted(out, key=lambda t: tuple(str(x) for x in t))

@@ -1,35 +1,12 @@
 """The same dbt models give identical marts on DuckDB and PostgreSQL for the same data."""
 from __future__ import annotations
 
-import datetime as dt
-import decimal
-
-import pandas as pd
 import pytest
 
+from cs_pipeline_tests.marts.helpers import comparable_rows as _normalise
 from cs_pipeline_tests.marts.warehouse_fixture import Warehouse, read_table
 
 pytestmark = pytest.mark.postgres
-
-
-def _normalise(frame: pd.DataFrame) -> list[tuple]:
-    def cell(v):
-        if v is None or (not isinstance(v, str) and pd.isna(v)):
-            return None
-        if isinstance(v, (pd.Timestamp, dt.datetime)):
-            v = pd.Timestamp(v)
-            return v.date().isoformat() if v == v.normalize() else v.isoformat()
-        if isinstance(v, dt.date):
-            return v.isoformat()
-        if isinstance(v, (decimal.Decimal, float)):
-            return round(float(v), 6)
-        if hasattr(v, "item"):
-            v = v.item()
-            return round(v, 6) if isinstance(v, float) else v
-        return v
-
-    out = [tuple(cell(v) for v in row) for row in frame[sorted(frame.columns)].itertuples(index=False)]
-    return sorted(out, key=lambda t: tuple(str(x) for x in t))
 
 
 def test_same_marts_on_both_engines(duckdb_url, postgres_url):
