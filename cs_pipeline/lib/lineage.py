@@ -70,7 +70,8 @@ EVENT_LINKS: dict[str, tuple[Link, ...]] = {
         Link("ssd_cla_episodes", ("CHILD", "DECOM"), ("person_id", "cla_episode_start_date")),
         Link("ssd_cla_placement", ("CHILD", "DECOM"), ("person_id", "cla_placement_start_date")),
     ),
-    "returns.ssda903_missing": (Link("ssd_missing", ("CHILD", "MIS_START"), ("person_id", "missing_episode_start_date")),),
+    "returns.ssda903_missing": (
+        Link("ssd_missing", ("CHILD", "MIS_START"), ("person_id", "missing_episode_start_date")),),
     "returns.annex_a_list_1": (Link("ssd_contacts", ("child_id", "date_of_contact"), ("person_id", "contact_date")),),
 }
 
