@@ -34,6 +34,8 @@ def spark(tmp_path_factory):
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "2")
+        # tables of tens of rows: adaptive re-planning only adds stages (the 32 models took 129 s without, 157 s with)
+        .config("spark.sql.adaptive.enabled", "false")
         .config("spark.default.parallelism", "2")
         .config("spark.sql.warehouse.dir", str(folder / "warehouse"))
         # the catalog lives in this process (no Derby metastore_db in the working directory); dbt-spark's session
