@@ -7,13 +7,12 @@ rows as DuckDB's.
 """
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
 
 from cs_pipeline_tests.marts.children import AS_AT
-from cs_pipeline_tests.marts.conftest import duckdb_url  # noqa: F401  (the marts' DuckDB build, a fixture)
+from cs_pipeline_tests.marts.conftest import duckdb_url  # noqa: F401  (the marts' DuckDB build; imported, it is built once more for this module)
 from cs_pipeline_tests.marts.helpers import comparable_rows
 from cs_pipeline_tests.marts.warehouse_fixture import DBT_PROJECT_DIR, Warehouse, read_table
 
