@@ -12,7 +12,7 @@ import time
 import pytest
 
 from cs_pipeline_tests.marts.children import AS_AT
-from cs_pipeline_tests.marts.conftest import duckdb_url  # noqa: F401  (the marts' DuckDB build; imported, it is built once more for this module)
+from cs_pipeline_tests.marts.conftest import duckdb_url  # noqa: F401  (a second copy of the marts' build)
 from cs_pipeline_tests.marts.helpers import comparable_rows
 from cs_pipeline_tests.marts.warehouse_fixture import DBT_PROJECT_DIR, Warehouse, read_table
 
