@@ -89,10 +89,13 @@ def _is_date(column: str) -> bool:
 
 
 def links_of(warehouse: Warehouse, schema: str, table: str) -> list[Link]:
-    """Every link of an output table: its id columns (by name) and its events."""
+    """Every link of an output table: its id columns (by name) and its events, through source tables the warehouse
+    holds (a return loaded from files built elsewhere has no sources here, so nothing to trace)."""
     columns = warehouse.columns(schema, table)
     links = [ID_LINKS[c.lower()] for c in columns if c.lower() in ID_LINKS]
-    return links + [link for link in EVENT_LINKS.get(f"{schema}.{table}", ()) if set(link.columns) <= set(columns)]
+    links += [link for link in EVENT_LINKS.get(f"{schema}.{table}", ()) if set(link.columns) <= set(columns)]
+    held = set(warehouse.tables("staging")), set(warehouse.tables("raw"))
+    return [link for link in links if link.staging in held[0] and link.source in held[1]]
 
 
 def _match(link: Link) -> str:
