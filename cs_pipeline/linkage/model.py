@@ -25,6 +25,8 @@ from typing import Any
 
 import duckdb
 
+from cs_pipeline.lib.warehouse import quote_ident
+
 FORMAT = "cs_pipeline.linkage.model/1"
 MIN_TRAINING_PERSONS = 200
 SOURCE_DATASET_SSD = "ssd"
@@ -264,8 +266,8 @@ def train(
     from splink import DuckDBAPI, Linker
 
     quiet_splink_logging()
-    n_persons = con.cursor().execute(f"SELECT count(*) FROM {persons_table}").fetchall()[0][0]
-    n_health = con.cursor().execute(f"SELECT count(*) FROM {health_table}").fetchall()[0][0]
+    n_persons = con.cursor().execute(f"SELECT count(*) FROM {quote_ident(persons_table)}").fetchall()[0][0]
+    n_health = con.cursor().execute(f"SELECT count(*) FROM {quote_ident(health_table)}").fetchall()[0][0]
     if n_persons < min_persons or n_health < min_persons:
         raise NotEnoughTrainingData(
             f"training needs at least {min_persons} SSD persons and health patient nodes "

@@ -111,7 +111,7 @@ def _select_sql(wh: Warehouse, spec: RawTable) -> tuple[str, bool]:
 
 def _empty_table(con: duckdb.DuckDBPyConnection, spec: RawTable) -> None:
     cols = ", ".join(f"{quote_ident(c)} TEXT" for c in spec.columns)
-    con.execute(f"CREATE OR REPLACE TABLE {spec.local_name} ({cols})")
+    con.execute(f"CREATE OR REPLACE TABLE {quote_ident(spec.local_name)} ({cols})")
 
 
 def load_raw(wh: Warehouse, con: duckdb.DuckDBPyConnection) -> LoadReport:
@@ -144,7 +144,7 @@ def load_raw(wh: Warehouse, con: duckdb.DuckDBPyConnection) -> LoadReport:
             _copy_from_postgres(wh, con, spec, sql)
 
     for spec in ALL_TABLES:
-        rows[spec.table] = con.execute(f"SELECT count(*) FROM {spec.local_name}").fetchall()[0][0]
+        rows[spec.table] = con.execute(f"SELECT count(*) FROM {quote_ident(spec.local_name)}").fetchall()[0][0]
     return LoadReport(rows=rows, quarantined_excluded=excluded, missing_tables=missing)
 
 
@@ -155,7 +155,7 @@ def _copy_from_duckdb(wh: Warehouse, con: duckdb.DuckDBPyConnection, spec: RawTa
     with wh.engine.connect() as conn:
         batches = conn.connection.driver_connection.sql(sql).to_arrow_reader(BATCH_ROWS)
         # DuckDB finds `batches` by name (a replacement scan) and reads it batch by batch
-        con.execute(f"CREATE OR REPLACE TABLE {spec.local_name} AS SELECT * FROM batches")
+        con.execute(f"CREATE OR REPLACE TABLE {quote_ident(spec.local_name)} AS SELECT * FROM batches")
 
 
 def _copy_from_postgres(wh: Warehouse, con: duckdb.DuckDBPyConnection, spec: RawTable, sql: str) -> None:
@@ -167,7 +167,7 @@ def _copy_from_postgres(wh: Warehouse, con: duckdb.DuckDBPyConnection, spec: Raw
                 cur.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)", out)
         types = ", ".join(f"'{c}': 'VARCHAR'" for c in spec.columns)
         con.execute(
-            f"CREATE OR REPLACE TABLE {spec.local_name} AS SELECT * FROM read_csv('{path}', header = true, "
+            f"CREATE OR REPLACE TABLE {quote_ident(spec.local_name)} AS SELECT * FROM read_csv('{path}', header = true, "
             f"columns = {{{types}}}, quote = '\"', escape = '\"', allow_quoted_nulls = false)"
         )
     finally:

@@ -34,6 +34,7 @@ from importlib import resources
 import duckdb
 
 from cs_pipeline.lib.nhs_number import normalise_sql, valid_nhs_number_sql
+from cs_pipeline.lib.warehouse import quote_ident
 from cs_pipeline.linkage.sources import ALL_TABLES, HEALTH_KINDS
 
 # Columns both node tables share (Splink sees these plus ``sectors``).
@@ -139,7 +140,7 @@ def _lookup(con: duckdb.DuckDBPyConnection, table: str, sources: list[str], clea
     """``table(raw, clean)`` over the distinct raw values: each spelling is cleaned once, then joined."""
     union = " UNION ".join(sources)
     con.execute(
-        f"CREATE OR REPLACE TABLE {table} AS SELECT raw, {clean('raw')} AS clean "
+        f"CREATE OR REPLACE TABLE {quote_ident(table)} AS SELECT raw, {clean('raw')} AS clean "
         f"FROM ({union}) AS u WHERE raw IS NOT NULL"
     )
 
@@ -385,10 +386,10 @@ def build_nodes(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     )
     counts = {}
     for table in ("person_nodes", "person_nhs", "health_records", "health_patient_nodes"):
-        counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+        counts[table] = con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchall()[0][0]
     # what the node tables were built from is not needed again: free the memory
     for table in [s.local_name for s in ALL_TABLES] + [
         "person_base", "linked_nhs", "health_records_raw", "health_records_clean", "clean_names", "clean_postcodes",
     ]:
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+        con.execute(f"DROP TABLE IF EXISTS {quote_ident(table)}")
     return counts

@@ -405,10 +405,6 @@ UNQUOTED_REVIEWED: dict[tuple[str, str], str] = {
     ("lib/extract.py", "prefix"): "the attached schema through SQLAlchemy's quote_identifier, or '' (the name is "
                                   "reused in the module, so the scan cannot follow it)",
     ("linkage/matching.py", "predicted.physical_name"): "Splink's name for its prediction table; " + _IN_MEMORY,
-    ("linkage/model.py", "persons_table"): _IN_MEMORY,
-    ("linkage/model.py", "health_table"): _IN_MEMORY,
-    ("linkage/sources.py", "spec.local_name"): "src_<raw table> of the module's table specs; " + _IN_MEMORY,
-    ("linkage/standardise.py", "table"): "a lookup table named by its caller as a constant; " + _IN_MEMORY,
     ("linkage/standardise.py", "source"): "a node table or subquery composed by the linkage code",
     ("quality/engine.py", "r"): "f'{q(RAW)}.{q(table)}' (the scan follows names module-wide and r is reused)",
     ("quality/engine.py", "staged"): "the temporary table staged_values names from the quoted table name",
