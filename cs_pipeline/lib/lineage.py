@@ -25,15 +25,27 @@ LINEAGE_COLUMNS = {"output_table": "TEXT", "collection_year": "TEXT", "output_ro
                    "source_row_key": "TEXT", "source_load_id": "TEXT", "run_id": "TEXT"}
 
 
+HEALTH_PREFIX = "health_"
+
+
 @dataclass(frozen=True)
 class Link:
-    """Output rows whose ``columns`` equal a staging row's ``keys`` (dates compared as dates) came from that row."""
-    source: str  # raw table, e.g. ssd_cin_episodes
+    """Output rows whose ``columns`` equal a staging row's ``keys`` (dates compared as dates) came from that row.
+
+    A health file's rows carry no child id: their ``person_id`` is the one linkage gave the record
+    (``linkage.health_record_link``)."""
+    source: str  # raw table, e.g. ssd_cin_episodes or health_lac_health_assessments
     columns: tuple[str, ...]  # output columns
     keys: tuple[str, ...]  # the staging model's columns, same order
 
     @property
+    def health_kind(self) -> str | None:
+        return self.source.removeprefix(HEALTH_PREFIX) if self.source.startswith(HEALTH_PREFIX) else None
+
+    @property
     def staging(self) -> str:
+        if self.health_kind:
+            return f"stg_health__{self.health_kind}"
         return f"stg_ssd__{self.source.removeprefix('ssd_')}"
 
 
@@ -73,6 +85,15 @@ EVENT_LINKS: dict[str, tuple[Link, ...]] = {
     "returns.ssda903_missing": (
         Link("ssd_missing", ("CHILD", "MIS_START"), ("person_id", "missing_episode_start_date")),),
     "returns.annex_a_list_1": (Link("ssd_contacts", ("child_id", "date_of_contact"), ("person_id", "contact_date")),),
+    # a health assessment is in the provider's file or the case-management record, or both
+    "marts.iha_timeliness": (
+        Link("health_lac_health_assessments", ("person_id", "event_date"), ("person_id", "assessment_date")),
+        Link("ssd_cla_health", ("person_id", "event_date"), ("person_id", "health_check_date")),
+    ),
+    "marts.rha_timeliness": (
+        Link("health_lac_health_assessments", ("person_id", "event_date"), ("person_id", "assessment_date")),
+        Link("ssd_cla_health", ("person_id", "event_date"), ("person_id", "health_check_date")),
+    ),
 }
 
 # a due item's own key in each timeliness mart (the returns' rows are identified by row_id)
@@ -95,14 +116,27 @@ def links_of(warehouse: Warehouse, schema: str, table: str) -> list[Link]:
     links = [ID_LINKS[c.lower()] for c in columns if c.lower() in ID_LINKS]
     links += [link for link in EVENT_LINKS.get(f"{schema}.{table}", ()) if set(link.columns) <= set(columns)]
     held = set(warehouse.tables("staging")), set(warehouse.tables("raw"))
-    return [link for link in links if link.staging in held[0] and link.source in held[1]]
+    linked = "health_record_link" in set(warehouse.tables("linkage"))
+    return [link for link in links if link.staging in held[0] and link.source in held[1]
+            and (linked or not link.health_kind)]
 
 
 def _match(link: Link) -> str:
     def side(alias, column):
         expr = f"{alias}.{quote_ident(column)}"
         return f"cast({expr} as date)" if _is_date(column) else f"cast({expr} as text)"
-    return " and ".join(f"{side('s', k)} = {side('o', c)}" for c, k in zip(link.columns, link.keys))
+    def source(key):   # a health row's child is the linked one (alias l, joined in _staged)
+        return "l" if link.health_kind and key == "person_id" else "s"
+    return " and ".join(f"{side(source(k), k)} = {side('o', c)}" for c, k in zip(link.columns, link.keys))
+
+
+def _staged(link: Link) -> str:
+    """The staging rows a link matches (s), with a health record's linked child (l)."""
+    staged = f"{quote_ident('staging')}.{quote_ident(link.staging)} as s"
+    if not link.health_kind:
+        return staged
+    return (f"({staged} join {quote_ident('linkage')}.{quote_ident('health_record_link')} as l"
+            f" on l.record_id = s.record_id and l.file_kind = :kind)")
 
 
 def write_lineage(warehouse: Warehouse, schema: str, tables: Iterable[str], run_id: str,
@@ -131,9 +165,10 @@ def write_lineage(warehouse: Warehouse, schema: str, tables: Iterable[str], run_
                     f"insert into {target} ({', '.join(LINEAGE_COLUMNS)}) "
                     f"select distinct :name, {year}, {row}, :source, s._row_key, r._load_id, :run_id "
                     f"from {quote_ident(schema)}.{quote_ident(table)} as o "
-                    f"join {quote_ident('staging')}.{quote_ident(link.staging)} as s on {_match(link)} "
+                    f"join {_staged(link)} on {_match(link)} "
                     f"join {quote_ident('raw')}.{source} as r on r._row_key = s._row_key{where}"),
-                    {"name": name, "source": link.source, "run_id": run_id, "year": collection_year})
+                    {"name": name, "source": link.source, "run_id": run_id, "year": collection_year,
+                     "kind": link.health_kind})
             written[name] = int(conn.execute(sa.text(
                 f"select count(*) from {target} where output_table = :name"), {"name": name}).scalar())
     return written

@@ -101,8 +101,20 @@ def test_event_dates_lead_to_the_events_own_rows(built):
             f"select count(*) from {quote_ident(schema)}.{quote_ident(table)} where "
             f"{quote_ident(links[0].columns[-1])} is not null")
         events = sum(int(traced.get(link.source, 0)) for link in links)
-        property_case(AREA, f"{name}: events traced to their source rows", rows_with_event == 0 or events > 0,
-                      f"{name}: {rows_with_event} rows with an event date; "
+        # a mart's due item with an event: that event's own row, every one (a return row may start from a
+        # record no link names, e.g. a 903 episode opened by a legal status change: some, not all)
+        untraced = None
+        if schema == "marts":
+            key = quote_ident(MART_ITEM_KEYS[table])
+            untraced = warehouse.scalar(
+                f"select count(*) from {quote_ident(schema)}.{quote_ident(table)} as m where "
+                f"{quote_ident(links[0].columns[-1])} is not null and not exists (select 1 from ops.lineage as l "
+                f"where l.output_table = :name and l.output_row = cast(m.{key} as text) and l.source_table in "
+                f"({', '.join(repr(link.source) for link in links)}))", name=name)
+        holds = (untraced == 0) if untraced is not None else (rows_with_event == 0 or events > 0)
+        property_case(AREA, f"{name}: events traced to their source rows", holds,
+                      f"{name}: {rows_with_event} rows with an event date"
+                      + (f", {untraced} of them untraced" if untraced is not None else "") + "; "
                       + ", ".join(f"{traced.get(link.source, 0)} traced to {link.source}" for link in links))
 
 
