@@ -172,3 +172,12 @@ def write_lineage(warehouse: Warehouse, schema: str, tables: Iterable[str], run_
             written[name] = int(conn.execute(sa.text(
                 f"select count(*) from {target} where output_table = :name"), {"name": name}).scalar())
     return written
+
+
+def write_return_lineage(warehouse: Warehouse, tables: Iterable[str], run_id: str,
+                         collection_year: str | None) -> int:
+    """:func:`write_lineage` for those of a return's tables (``returns.<table>``) this warehouse holds (a year's
+    tables differ a little): how many pairs were written."""
+    held = set(warehouse.tables("returns"))
+    return sum(write_lineage(warehouse, "returns", [t for t in tables if t in held], run_id,
+                             collection_year).values())

@@ -5,7 +5,7 @@ import dagster as dg
 
 from cs_pipeline.defs.operations import NIGHTLY_FRESHNESS, OWNERS
 from cs_pipeline.defs.resources import PipelineSettings
-from cs_pipeline.defs.returns.ssda903 import write_return_lineage
+from cs_pipeline.lib.lineage import write_return_lineage
 from cs_pipeline.returns.annex_a.spec import annex_a_lists
 from cs_pipeline.returns.annex_a.workbook import write_annex_a
 
@@ -28,9 +28,10 @@ def annex_a_workbook(context: dg.AssetExecutionContext, pipeline: PipelineSettin
     start, end = settings.annex_a_window
     path, rows = write_annex_a(pipeline.warehouse(), settings.output_dir, end)
     context.log.info(f"Annex A {start} to {end}: " + ", ".join(f"list {n} {count}" for n, count in rows.items()))
-    lineage = write_return_lineage(pipeline, {key.path[-1]: key for key in LIST_KEYS}, context.run_id, None)
+    lineage = write_return_lineage(pipeline.warehouse(), [key.path[-1] for key in LIST_KEYS], context.run_id, None)
     context.log.info(f"lineage of the Annex A lists: {lineage} (output row, source row) pairs in ops.lineage")
     return dg.MaterializeResult(metadata={
-        "window_start": start.isoformat(), "window_end": end.isoformat(), "lineage_rows": lineage, "file": dg.MetadataValue.path(str(path)),
+        "window_start": start.isoformat(), "window_end": end.isoformat(), "lineage_rows": lineage,
+        "file": dg.MetadataValue.path(str(path)),
         **{f"list_{n}_rows": count for n, count in rows.items()},
     })

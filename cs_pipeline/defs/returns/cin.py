@@ -6,7 +6,7 @@ import dagster as dg
 from cs_pipeline.defs.operations import NIGHTLY_FRESHNESS, OWNERS
 from cs_pipeline.defs.resources import PipelineSettings
 from cs_pipeline.defs.returns.keys import return_table_keys
-from cs_pipeline.defs.returns.ssda903 import write_return_lineage
+from cs_pipeline.lib.lineage import write_return_lineage
 from cs_pipeline.returns.cin.xml_message import RETURN_NAME, model_name, write_census_file
 
 TABLE_KEYS = return_table_keys(RETURN_NAME, model_name)
@@ -28,7 +28,8 @@ def cin_census_file(context: dg.AssetExecutionContext, pipeline: PipelineSetting
     path, children = write_census_file(pipeline.warehouse(), year, settings.la_code, settings.as_at,
                                        settings.output_dir)
     context.log.info(f"CIN census {year}: {children} children")
-    lineage = write_return_lineage(pipeline, TABLE_KEYS, context.run_id, str(year))
+    lineage = write_return_lineage(pipeline.warehouse(), [k.path[-1] for k in TABLE_KEYS.values()], context.run_id,
+                                   str(year))
     context.log.info(f"lineage of the CIN census tables: {lineage} (output row, source row) pairs in ops.lineage")
     return dg.MaterializeResult(metadata={"collection_year": str(year), "children": children, "lineage_rows": lineage,
                                           "file": dg.MetadataValue.path(str(path))})

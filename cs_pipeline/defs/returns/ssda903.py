@@ -14,7 +14,7 @@ from cs_pipeline.defs.operations import NIGHTLY_FRESHNESS, OWNERS
 from cs_pipeline.defs.resources import COLLECTION_YEAR_TAG, PipelineSettings
 from cs_pipeline.defs.returns.keys import return_table_keys
 from cs_pipeline.defs.returns.rules import dfe_rule_results
-from cs_pipeline.lib.lineage import write_lineage
+from cs_pipeline.lib.lineage import write_return_lineage
 from cs_pipeline.returns.ssda903.publish import RETURN_NAME, model_name, write_upload_files
 
 TABLE_KEYS = return_table_keys(RETURN_NAME, model_name)
@@ -35,7 +35,8 @@ def ssda903_files(context: dg.AssetExecutionContext, pipeline: PipelineSettings)
     year = settings.collection_year
     written = write_upload_files(pipeline.warehouse(), year, settings.output_dir)
     context.log.info(f"SSDA903 {year}: {sum(written.values())} rows in {len(written)} files")
-    lineage = write_return_lineage(pipeline, TABLE_KEYS, context.run_id, str(year))
+    lineage = write_return_lineage(pipeline.warehouse(), [k.path[-1] for k in TABLE_KEYS.values()], context.run_id,
+                                   str(year))
     context.log.info(f"lineage of the SSDA903 tables: {lineage} (output row, source row) pairs in ops.lineage")
     return dg.MaterializeResult(
         metadata={
@@ -45,14 +46,6 @@ def ssda903_files(context: dg.AssetExecutionContext, pipeline: PipelineSettings)
             **{f"rows_{name.removesuffix('.csv')}": rows for name, rows in written.items()},
         }
     )
-
-
-def write_return_lineage(pipeline: PipelineSettings, table_keys, run_id: str, year: str | None) -> int:
-    """ops.lineage for the return's tables this warehouse holds (lib/lineage.py): how many pairs were written."""
-    warehouse = pipeline.warehouse()
-    held = set(warehouse.tables("returns"))
-    tables = [key.path[-1] for key in table_keys.values() if key.path[-1] in held]
-    return sum(write_lineage(warehouse, "returns", tables, run_id, year).values())
 
 
 returns_selection = (
