@@ -131,7 +131,7 @@ def _entry(raw: dict, table: str) -> ExpectationSpec:
 
 
 def parse_suite(text: str) -> TableSuite:
-    data = yaml.safe_load(text)
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml where there
     table = data["table"]
     expectations = tuple(_entry(e, table) for e in data.get("expectations") or [])
     names = [e.check_name for e in expectations]

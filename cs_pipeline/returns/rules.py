@@ -31,6 +31,8 @@ import yaml
 from cs_pipeline.returns.collection_year import CollectionYear
 
 _RANGE = re.compile(r"^(\d{4}-\d{2})\.\.(\d{4}-\d{2})?$")
+# libyaml's loader where PyYAML has it: the ~460 rule files load in 0.2 s, not 1.4 s (at every code-server start)
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def rules_dir(return_name: str) -> Path:
 
 def load_rule(path: Path) -> Rule:
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        spec = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         raise ValueError(f"rule file {path.name} is not valid YAML: {exc}") from None
     unknown = set(spec) - {"code", "message", "affected_fields", "tables", "years", "sql", "cases", "differs_from_public_validator"}
