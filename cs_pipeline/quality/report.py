@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cs_pipeline.lib import xlsx as workbook
 from cs_pipeline.lib.warehouse import Warehouse
 from cs_pipeline.quality.engine import FINDINGS_TABLE, QUARANTINE, RULE_RESULTS_TABLE
 
@@ -88,19 +89,18 @@ def _action(r) -> str:
 
 
 def write_xlsx(path: Path, summary: pd.DataFrame, rules: pd.DataFrame, findings: pd.DataFrame) -> None:
-    with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        (summary if not summary.empty else pd.DataFrame({"note": ["no validation results yet"]})).to_excel(
-            xl, sheet_name="Summary", index=False)
-        _rule_sheet(rules).to_excel(xl, sheet_name="Rules", index=False)
-        f = findings.head(XLSX_MAX_FINDINGS).copy()
-        if not f.empty:
-            f.insert(0, "table", "raw." + f.pop("raw_table"))
-        f.to_excel(xl, sheet_name="Findings", index=False)
-        for ws in xl.book.worksheets:
-            ws.freeze_panes = "A2"
-            for col in ws.columns:
-                width = max((len(str(c.value)) for c in list(col)[:200] if c.value is not None), default=8)
-                ws.column_dimensions[col[0].column_letter].width = min(max(10, width + 2), 80)
+    f = findings.head(XLSX_MAX_FINDINGS).copy()
+    if not f.empty:
+        f.insert(0, "table", "raw." + f.pop("raw_table"))
+    sheets = {"Summary": summary if not summary.empty else pd.DataFrame({"note": ["no validation results yet"]}),
+              "Rules": _rule_sheet(rules), "Findings": f}
+    workbook.write_xlsx(path, [workbook.Sheet(name, frame, widths=_widths(frame)) for name, frame in sheets.items()])
+
+
+def _widths(frame: pd.DataFrame) -> list[float]:
+    """Each column as wide as its header or its longest value in the first 200 rows, within 10 to 80."""
+    head = frame.head(200)
+    return [min(max(10, max([len(str(c)), *(len(str(v)) for v in head[c].dropna())]) + 2), 80) for c in frame.columns]
 
 
 def _e(v) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from cs_pipeline.lib.xlsx import Sheet, write_xlsx
 from cs_pipeline.returns.rules import rules_for_year
 
 TITLES = {"ssda903": "SSDA903", "cin": "CIN census"}
@@ -45,27 +46,6 @@ def by_child(validation) -> pd.DataFrame:
     ).df()
 
 
-def _cell(value):
-    """A value as a cell: text that Excel would take for a formula (=, +, -, @) is written as text."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
-def _write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)  # streams rows: a national return's by-child sheet stays small in memory
-    for title, frame in sheets.items():
-        sheet = book.create_sheet(title)
-        sheet.append(list(frame.columns))
-        for row in frame.itertuples(index=False, name=None):
-            sheet.append([_cell(v) for v in row])
-    book.save(path)
-
-
 def _html_table(frame: pd.DataFrame) -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     body = "\n".join(
@@ -91,9 +71,9 @@ def write_report(validation, folder: Path) -> list[Path]:
     name = f"{validation.return_name}_{validation.year}_validation"
     title = TITLES[validation.return_name]
     xlsx = folder / f"{name}.xlsx"
-    _write_xlsx(
-        xlsx, {"By rule": rules, "By child": children, "Rules not run": status, "Unreadable values": unreadable}
-    )
+    # text is written as text, never as a formula, whatever it starts with (a child id "=HYPERLINK(...)")
+    write_xlsx(xlsx, [Sheet(title, frame) for title, frame in {
+        "By rule": rules, "By child": children, "Rules not run": status, "Unreadable values": unreadable}.items()])
     page = folder / f"{name}.html"
     total = len(run.flags)
     page.write_text(

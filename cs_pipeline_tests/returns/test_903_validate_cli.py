@@ -129,6 +129,14 @@ def test_previous_year_files_of_2022_23_are_read(tmp_path):
 
 
 def test_a_child_id_is_never_a_formula_in_the_report(tmp_path):
-    from cs_pipeline.returns.report import _cell
+    import zipfile
 
-    assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _cell("-1") == "'-1" and _cell("123") == "123"
+    from cs_pipeline.lib.xlsx import Sheet, write_xlsx
+
+    path = tmp_path / "report.xlsx"
+    write_xlsx(path, [Sheet("By child", pd.DataFrame({"child_id": ["=HYPERLINK(1)", "-1", "@x", "123"]}))])
+    sheet = openpyxl.load_workbook(path)["By child"]
+    assert [(c.value, c.data_type) for (c,) in sheet.iter_rows(min_row=2)] == [
+        ("=HYPERLINK(1)", "s"), ("-1", "s"), ("@x", "s"), ("123", "s")]
+    with zipfile.ZipFile(path) as book:
+        assert b"<f>" not in book.read("xl/worksheets/sheet1.xml")

@@ -7,23 +7,13 @@ workbook's created/modified stamps and its zip entries' times are the window's e
 from __future__ import annotations
 
 import datetime as dt
-import os
-import re
-import tempfile
-import zipfile
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from cs_pipeline.lib.warehouse import Warehouse
+from cs_pipeline.lib.xlsx import Sheet, write_xlsx
 from cs_pipeline.returns.annex_a.spec import AnnexList, annex_a_lists
-
-DATE_FORMAT = "DD/MM/YYYY"
-
 
 class AnnexAError(ValueError):
     """An Annex A list that cannot be written as Ofsted asks (names the list, column and row)."""
@@ -34,83 +24,43 @@ def read_list(warehouse: Warehouse, annex_list: AnnexList) -> pd.DataFrame:
     return warehouse.query_frame(f"select {columns} from returns.{annex_list.table} order by row_id")
 
 
-def _blank(value) -> bool:
-    return value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value))
-
-
-def _cell_value(annex_list: AnnexList, column, value, row: int):
-    if _blank(value):  # not recorded: left blank rather than invented, whatever the list expects
-        return None
-    if column.type == "date":
-        return value if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else pd.Timestamp(value).date()
-    if column.type == "integer":
-        return int(value)
-    text = str(value)
-    if column.allowed and text not in column.allowed:
+def _checked(annex_list: AnnexList, frame: pd.DataFrame) -> pd.DataFrame:
+    """The list's columns, coded values checked against Ofsted's before anything is written: the first value
+    outside a column's codes (in reading order) stops the write."""
+    frame = frame[[c.name for c in annex_list.columns]].reset_index(drop=True)
+    first_bad = None
+    for position, column in enumerate(annex_list.columns):
+        if not column.allowed:
+            continue
+        text = frame[column.name].dropna().astype(str)
+        bad = text[~text.isin(column.allowed)]
+        if len(bad) and (first_bad is None or (bad.index[0], position) < first_bad[:2]):
+            first_bad = (bad.index[0], position, column, bad.iloc[0])
+    if first_bad is not None:
+        row, _, column, text = first_bad
         raise AnnexAError(f"Annex A {annex_list.sheet}, column {column.header!r}, row {row + 2}: {text!r} is not one of "
                           f"Ofsted's values ({', '.join(column.allowed)})")
-    return text
-
-
-def _rows(annex_list: AnnexList, frame: pd.DataFrame) -> list[list]:
-    """The list's cell values, checked against Ofsted's codes before anything is written."""
-    return [[_cell_value(annex_list, column, value, r) for column, value in zip(annex_list.columns, values)]
-            for r, values in enumerate(frame[[c.name for c in annex_list.columns]].itertuples(index=False, name=None))]
-
-
-def _fixed_stamps(path: str, stamp: dt.datetime) -> None:
-    """openpyxl stamps the workbook's properties and every zip entry with the time of saving: put ``stamp`` in their
-    place, so writing the same lists again gives a byte-identical file."""
-    with zipfile.ZipFile(path) as saved:
-        entries = [(info, saved.read(info.filename)) for info in saved.infolist()]
-    text = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as fixed:
-        for info, data in entries:
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", lambda m: m.group(1) + text, data)
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
-            entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
-            fixed.writestr(entry, data)
+    for column in annex_list.columns:
+        values = frame[column.name]
+        if column.type == "integer":
+            frame[column.name] = pd.to_numeric(values).astype("Int64")
+        elif column.type != "date":   # text, whatever type the warehouse gave (a code stored as a number is text)
+            frame[column.name] = values.astype(str).where(values.notna(), None)
+    return frame
 
 
 def write_workbook(frames: dict[int, pd.DataFrame], path: Path, stamp: dt.datetime | None = None) -> dict[int, int]:
     """Writes the workbook of the lists' rows (frames by list number, columns as in the spec) to path; returns
-    rows per list. ``stamp`` (default: midnight of 1 January 2000) is the workbook's created and modified time."""
+    rows per list. ``stamp`` (default: midnight of 1 January 2000) is the workbook's created and modified time.
+    Not recorded is left blank rather than invented, whatever the list expects."""
     lists = annex_a_lists()
-    values = {annex_list.number: _rows(annex_list, frames[annex_list.number]) for annex_list in lists}
-    book = Workbook(write_only=True)
-    bold = Font(bold=True)
-    for annex_list in lists:
-        sheet = book.create_sheet(annex_list.sheet)
-        sheet.freeze_panes = "A2"
-        for i, column in enumerate(annex_list.columns):
-            sheet.column_dimensions[get_column_letter(i + 1)].width = min(max(len(column.header), 12), 40)
-        header = []
-        for column in annex_list.columns:
-            cell = WriteOnlyCell(sheet, value=column.header)
-            cell.font = bold
-            header.append(cell)
-        sheet.append(header)
-        dates = [i for i, c in enumerate(annex_list.columns) if c.type == "date"]
-        for row in values[annex_list.number]:
-            for i in dates:
-                if row[i] is not None:
-                    cell = WriteOnlyCell(sheet, value=row[i])
-                    cell.number_format = DATE_FORMAT
-                    row[i] = cell
-            sheet.append(row)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, partial = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    try:
-        book.save(partial)
-        _fixed_stamps(partial, stamp or dt.datetime(2000, 1, 1))
-        os.chmod(partial, 0o644)
-        os.replace(partial, path)
-    finally:
-        if os.path.exists(partial):
-            os.unlink(partial)
-    return {number: len(rows) for number, rows in values.items()}
+    checked = {annex_list.number: _checked(annex_list, frames[annex_list.number]) for annex_list in lists}
+    write_xlsx(path, [
+        Sheet(annex_list.sheet, checked[annex_list.number], headers=[c.header for c in annex_list.columns],
+              dates=frozenset(c.name for c in annex_list.columns if c.type == "date"))
+        for annex_list in lists
+    ], stamp or dt.datetime(2000, 1, 1))
+    return {number: len(frame) for number, frame in checked.items()}
 
 
 def workbook_path(output_dir: Path, window_end: dt.date) -> Path:
