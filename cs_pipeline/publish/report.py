@@ -410,26 +410,31 @@ def section_overdue(overdue: pd.DataFrame, not_built: list[str], names: dict[str
         return head + gaps + "<p>Nothing is overdue.</p>", {"overdue_items": 0, "overdue_children": 0, "teams": 0}
     titles = {m.code: m.title for m in MEASURES}
     teams = sorted(overdue["team"].unique(), key=lambda t: (t == "UNALLOCATED", _team_label(t, names).lower(), t))
+    # the same measure due the same day more than once (say two S47 enquiries) is one entry, counted; groups keep
+    # the order first seen, which is longest overdue first
+    same = (overdue.groupby(["team", "person_id", "due_date", "measure", "days_overdue"], sort=False).size()
+            .reset_index(name="n"))
+    same["entry"] = [f"<span class='item'><span class='date'>{_short_date(due)}</span> "
+                     f"{_e(titles.get(code, code))} ({_plural(days, 'day')})" + (f" <b>×{n}</b>" if n > 1 else "")
+                     + "</span>" for due, code, days, n in same[["due_date", "measure", "days_overdue", "n"]]
+                     .itertuples(index=False, name=None)]
+    by_child = same.groupby(["team", "person_id"], sort=False).agg(
+        longest=("days_overdue", "max"), what=("entry", " ".join)).reset_index()
+    per_team = overdue.groupby("team").agg(children=("person_id", "nunique"), items=("person_id", "size"),
+                                           longest=("days_overdue", "max"))
+    children_of = {team: frame for team, frame in by_child.groupby("team", sort=False)}
     rows, blocks = [], []
     for team in teams:
-        items = overdue[overdue["team"] == team]  # already longest overdue first
         anchor = "team-" + re.sub(r"[^a-z0-9]+", "-", team.lower())
         label = _team_label(team, names)
-        n_children = items["person_id"].nunique()
-        rows.append([Html(f"<a href='#{anchor}'>{_e(label)}</a>"), n_children, len(items),
-                     int(items["days_overdue"].max())])
-        children = []
-        for person_id, own in items.groupby("person_id", sort=False):  # first seen = longest overdue
-            # the same measure due the same day more than once (say two S47 enquiries) is one entry, counted
-            same = own.groupby(["due_date", "measure", "days_overdue"], sort=False).size()
-            what = " ".join(f"<span class='item'><span class='date'>{_short_date(due)}</span> "
-                            f"{_e(titles.get(code, code))} ({_plural(days, 'day')})"
-                            + (f" <b>×{n}</b>" if n > 1 else "") + "</span>"
-                            for (due, code, days), n in same.items())
-            children.append([person_id, int(own["days_overdue"].max()), Html(what)])
+        n_children, n_items = int(per_team.at[team, "children"]), int(per_team.at[team, "items"])
+        rows.append([Html(f"<a href='#{anchor}'>{_e(label)}</a>"), n_children, n_items,
+                     int(per_team.at[team, "longest"])])
+        children = [[person_id, int(longest), Html(what)] for person_id, longest, what
+                    in children_of[team][["person_id", "longest", "what"]].itertuples(index=False, name=None)]
         blocks.append(
             f"<div class='team'><h3 id='{anchor}'>{_e(label)}: {_plural(n_children, 'child', 'children')}, "
-            f"{_plural(len(items), 'item')}</h3>"
+            f"{_plural(n_items, 'item')}</h3>"
             + _table(["person id", "longest (days)", "overdue: due date, measure"], children, numeric={1},
                      cls="overdue") + "</div>")
     totals = _table(["team", "children", "items", "longest overdue (days)"], rows, numeric={1, 2, 3})
