@@ -1,5 +1,6 @@
-"""The one not_null and one unique test per model (tests/generic/not_null_columns.sql, unique_columns.sql) fail on
-a null, or a repeated value, in any of their columns."""
+"""The one not_null, one unique and one accepted-values test per model (tests/generic/not_null_columns.sql,
+unique_columns.sql, accepted_values_columns.sql) fail on a null, a repeated value or a value outside its list, in any
+of their columns."""
 from __future__ import annotations
 
 import re
@@ -48,3 +49,22 @@ def test_the_unique_test_fails_with_one_row_per_column_repeating_a_value(duckdb_
     result = run_dbt(f"duckdb:///{copy}", AS_AT, "test", "--select", "unique_iha_timeliness", work="unique_fail")
     assert result.returncode == 1
     assert re.search(r"FAIL 1 unique_iha_timeliness\b", result.stdout), result.stdout[-3000:]  # one column: the key
+
+
+def test_the_accepted_values_test_fails_with_one_row_per_column_and_value_outside_its_list(duckdb_url, tmp_path):
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(duckdb_url.removeprefix("duckdb:///"), copy)
+    wh = Warehouse(f"duckdb:///{copy}")
+    for schema in wh.query_frame("select table_schema from information_schema.tables "
+                                 "where table_name = 'iha_timeliness'")["table_schema"]:
+        keys = wh.query_frame(f'select iha_item_key from "{schema}".iha_timeliness order by iha_item_key limit 3')
+        for key, outcome, reason in zip(keys["iha_item_key"], ["done", "done", "on_time"], [None, None, "holiday"]):
+            wh.execute(f'update "{schema}".iha_timeliness set outcome = :o, exclusion_reason = :r '
+                       "where iha_item_key = :k", o=outcome, r=reason, k=key)
+    test = "accepted_values_iha_timeliness"
+    passed = run_dbt(duckdb_url, AS_AT, "test", "--select", test, work="accepted_pass")
+    assert passed.returncode == 0 and re.search(rf"PASS {test}\b", passed.stdout), passed.stdout[-3000:]
+    result = run_dbt(f"duckdb:///{copy}", AS_AT, "test", "--select", test, work="accepted_fail")
+    assert result.returncode == 1
+    # outcome 'done' (two rows) and exclusion_reason 'holiday': two failing rows, one per column and value
+    assert re.search(rf"FAIL 2 {test}\b", result.stdout), result.stdout[-3000:]

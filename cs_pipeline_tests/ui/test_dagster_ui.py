@@ -408,10 +408,9 @@ def _graph_node(name: str) -> str:
     return f"//*[local-name()='foreignObject'][.//*[not(*) and normalize-space(.)='{name}']]"
 
 
-def _check_row(name: str, prefix: bool = False) -> str:
+def _check_row(name: str) -> str:
     """XPath of a check's row in the Checks tab's list: the closest box holding its (full) name and a status icon."""
-    match = f"starts-with(@title, '{name}')" if prefix else f"@title='{name}'"
-    return f"(//*[{match}])[1]/ancestor::*[.//*[@role='img']][1]"
+    return f"(//*[@title='{name}'])[1]/ancestor::*[.//*[@role='img']][1]"
 
 
 def _row_state(driver, xpath: str) -> tuple[str, str]:
@@ -456,29 +455,28 @@ def test_asset_graph_shows_every_group_and_the_iha_mart(page, dagster_ui, demo):
         p.screenshot("asset_graph_marts.png")
 
 
-def _iha_dbt_tests() -> tuple[list[str], list[str], int]:
-    """(exact check names, accepted_values name prefixes, number of tests) of the IHA mart in _marts__models.yml."""
+def _iha_dbt_tests() -> tuple[list[str], int]:
+    """(check names, number of tests) of the IHA mart in _marts__models.yml."""
     model = next(m for m in yaml.safe_load(MARTS_YML.read_text())["models"] if m["name"] == IHA_MART)
-    # the model's not_null and unique columns are one test each, named not_null_<model> and unique_<model>
-    # (tests/generic/not_null_columns.sql, unique_columns.sql); other model-level tests are counted only
+    # the model's not_null, unique and accepted-values columns are one test each, named not_null_<model>,
+    # unique_<model> and accepted_values_<model> (tests/generic/*_columns.sql); other model-level tests are counted
     model_tests = model.get("data_tests") or []
-    exact = [t[k]["name"] for t in model_tests for k in ("not_null_columns", "unique_columns") if k in t]
-    prefixes = [f"accepted_values_{IHA_MART}_{column['name']}__" for column in model.get("columns", [])
-                for test in column.get("data_tests") or [] if isinstance(test, dict) and "accepted_values" in test]
-    return exact, prefixes, len(model_tests) + len(prefixes)
+    names = [t[k]["name"] for t in model_tests
+             for k in ("not_null_columns", "unique_columns", "accepted_values_columns") if k in t]
+    return names, len(model_tests)
 
 
 def test_iha_mart_checks_are_its_dbt_tests_and_passed(page, demo):
-    exact, prefixes, count = _iha_dbt_tests()
-    assert {f"not_null_{IHA_MART}", f"unique_{IHA_MART}"} <= set(exact) and prefixes, (exact, prefixes)
+    names, count = _iha_dbt_tests()
+    assert {f"not_null_{IHA_MART}", f"unique_{IHA_MART}", f"accepted_values_{IHA_MART}"} <= set(names), names
 
     with page("iha_checks").failing_with_artefacts() as p:
         p.open(f"/assets/marts/{IHA_MART}?view=checks")
         header = p.wait_text(CHECKS_HEADER, lambda t: re.search(r"Checks \(\d+\)", t), "the Checks tab's list")
         listed = int(re.search(r"Checks \((\d+)\)", header).group(1))
         assert listed >= count, f"{listed} checks listed, {count} dbt tests in {MARTS_YML.name}"
-        for name, prefix in [(n, False) for n in exact] + [(n, True) for n in prefixes]:
-            p.wait_row(_check_row(name, prefix), "Succeeded", "check_circle", f"check {name} to have succeeded")
+        for name in names:
+            p.wait_row(_check_row(name), "Succeeded", "check_circle", f"check {name} to have succeeded")
 
         # one check's detail: its latest execution passed
         name = f"not_null_{IHA_MART}"
