@@ -67,16 +67,20 @@ def test_local_standards_are_validated_and_passed_to_dbt_as_vars():
     assert resource.settings().local_standards == s.local_standards  # survives the Dagster resource round trip
     args = dbt_build_args(s, {"stg_ssd__person": ["raw/ssd_person:source_readable"]})
     assert args[:2] == ["build", "--vars"]
-    start, end = s.annex_a_window
-    assert json.loads(args[2]) == {**s.local_standards, "collection_year": str(s.collection_year),
-                                   "annex_a_start": start.isoformat(), "annex_a_end": end.isoformat(),
-                                   "marts_schema": "marts_build"}
+    assert json.loads(args[2]) == {**s.local_standards, "marts_schema": "marts_build"}
     assert args[3:] == ["--exclude", "stg_ssd__person+"]
-    plain = Settings.from_env({"CS_PIPELINE_AS_AT": "2026-05-01"})
-    assert dbt_build_args(plain, {}) == [
-        "build", "--vars",
-        '{"collection_year": "2025-26", "annex_a_start": "2025-11-02", "annex_a_end": "2026-05-01", '
-        '"marts_schema": "marts_build"}']
+
+
+def test_the_run_dates_reach_dbt_as_environment_not_vars():
+    """A new day must not change dbt's vars (that would make dbt parse the whole project again each night)."""
+    day_one = Settings.from_env({"CS_PIPELINE_AS_AT": "2026-05-01"})
+    day_two = Settings.from_env({"CS_PIPELINE_AS_AT": "2026-05-02"})
+    assert dbt_build_args(day_one, {}) == dbt_build_args(day_two, {}) == [
+        "build", "--vars", '{"marts_schema": "marts_build"}']
+    env = dbt_env(day_one)
+    assert (env["CS_PIPELINE_AS_AT"], env["CS_PIPELINE_DBT_COLLECTION_YEAR"], env["CS_PIPELINE_DBT_ANNEX_A_START"],
+            env["CS_PIPELINE_DBT_ANNEX_A_END"]) == ("2026-05-01", "2025-26", "2025-11-02", "2026-05-01")
+    assert dbt_env(day_two)["CS_PIPELINE_DBT_ANNEX_A_START"] == "2025-11-03"
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,14 @@ from cs_pipeline.lib.warehouse import duckdb_settings
 
 def dbt_env(settings: Settings) -> dict[str, str]:
     url = make_url(settings.warehouse_url)
+    start, end = settings.annex_a_window
     env = {
+        # the run's dates reach dbt as environment, not --vars, so a new day keeps dbt's partial parse
+        # (dbt_style_sql/macros/run_dates.sql reads them only while dbt executes)
         "CS_PIPELINE_AS_AT": settings.as_at.isoformat(),
+        "CS_PIPELINE_DBT_COLLECTION_YEAR": str(settings.collection_year),
+        "CS_PIPELINE_DBT_ANNEX_A_START": start.isoformat(),
+        "CS_PIPELINE_DBT_ANNEX_A_END": end.isoformat(),
         "DO_NOT_TRACK": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }

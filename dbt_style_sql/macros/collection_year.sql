@@ -1,12 +1,13 @@
 {#- The statutory collection year the returns are built for (1 April to 31 March, written '2025-26').
-    From var collection_year (the pipeline passes CS_PIPELINE_COLLECTION_YEAR); when unset, the latest year that
-    ended on or before var as_at (as cs_pipeline.returns.collection_year.CollectionYear.latest_ended_by).
+    From var collection_year or CS_PIPELINE_DBT_COLLECTION_YEAR, which the pipeline sets (macros/run_dates.sql); when
+    unset, the latest year that ended on or before the as-at date (as
+    cs_pipeline.returns.collection_year.CollectionYear.latest_ended_by).
     collection_year_bounds() returns {'year': '2025-26', 'start': '2025-04-01', 'end': '2026-03-31'} (text);
     collection_year(), collection_year_start() and collection_year_end() give them as SQL literals. -#}
 {% macro collection_year_bounds() -%}
-    {%- set text = var('collection_year', none) -%}
-    {%- if text is none or (text | string | trim) == '' -%}
-        {%- set as_at = modules.datetime.date.fromisoformat(var('as_at') | string) -%}
+    {%- set text = run_date_setting('collection_year', 'CS_PIPELINE_DBT_COLLECTION_YEAR') -%}
+    {%- if text == '' -%}
+        {%- set as_at = modules.datetime.date.fromisoformat(as_at_text()) -%}
         {%- set start_year = as_at.year - 1 if as_at >= modules.datetime.date(as_at.year, 3, 31) else as_at.year - 2 -%}
     {%- else -%}
         {%- set text = text | string | trim -%}

@@ -1,9 +1,9 @@
 {#- Portable date helpers for the timeliness models (TIMELINESS.md). Same SQL on DuckDB and PostgreSQL; Spark where
     its dialect differs (docs/scaling.md). -#}
 
-{#- The as-at date every measure is computed against (var as_at, from CS_PIPELINE_AS_AT). -#}
+{#- The as-at date every measure is computed against (macros/run_dates.sql). -#}
 {% macro as_at_date() -%}
-    cast('{{ var("as_at") }}' as date)
+    cast('{{ as_at_text() }}' as date)
 {%- endmacro %}
 
 {#- First day of the extract's history: the day after (as-at date minus var extract_history_years years). The

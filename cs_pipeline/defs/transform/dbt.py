@@ -134,12 +134,9 @@ def check_evaluations_of_this_run(context: dg.AssetExecutionContext) -> list:
 
 
 def dbt_build_args(settings: Settings, blocked: dict[str, list[str]]) -> list[str]:
-    """`dbt build` with the council's local standards, the returns' collection year and Annex A's window as vars,
-    the marts built aside for publishing, leaving out what failed an ERROR check upstream."""
-    start, end = settings.annex_a_window
-    args = ["build", "--vars", json.dumps({**settings.local_standards, "collection_year": str(settings.collection_year),
-                                           "annex_a_start": start.isoformat(), "annex_a_end": end.isoformat(),
-                                           "marts_schema": BUILD_SCHEMA})]
+    """`dbt build` with the council's local standards as vars (the run's dates are in dbt_env), the marts built
+    aside for publishing, leaving out what failed an ERROR check upstream."""
+    args = ["build", "--vars", json.dumps({**settings.local_standards, "marts_schema": BUILD_SCHEMA})]
     if blocked:
         args += ["--exclude", *(f"{selector}+" for selector in sorted(blocked))]
     return args
@@ -166,7 +163,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, pipeline:
                      + (f"; created again (columns changed): {', '.join(published.recreated)}"
                         if published.recreated else ""))
     lineage = write_lineage(pipeline.warehouse(), PUBLISHED_SCHEMA,
-                            [mart for mart in published.rows if mart in MART_ITEM_KEYS], context.run_id)
+                            [mart for mart in published.rows if mart in MART_ITEM_KEYS], context.run.run_id)
     context.log.info(f"lineage of {len(lineage)} timeliness marts: {sum(lineage.values())} (due item, source row) "
                      "pairs in ops.lineage")
 
