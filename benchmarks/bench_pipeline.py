@@ -1,8 +1,8 @@
 """Benchmark: the whole pipeline (every asset, as `python -m cs_pipeline.demo` runs it) per stage.
 
-    python benchmarks/bench_pipeline.py --scale 1 [--seed 7] [--data-dir DIR] [--reuse] [--incremental]
+    python benchmarks/bench_pipeline.py --scale 1 [--seed 7] [--data-dir DIR] [--reuse] [--workers 2] [--incremental]
                                         [--warehouse-url postgresql://postgres@127.0.0.1:5432/cs_bench]
-                                        [--pg-database cs_bench] [--json PATH]
+                                        [--pg-database cs_bench] [--duckdb-memory-limit 4GB] [--json PATH]
 
 Generates the synthetic council at --scale under <data-dir>/demo (--reuse takes the set already there when its
 scale and seed match), then materialises every asset in this process with the demo's own functions (DuckDB at
@@ -191,7 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/cs_pipeline_bench_pipeline"))
     parser.add_argument("--reuse", action="store_true", help="take the sources already generated in --data-dir")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="processes generating the sources (the same sources, sooner: 2 at scale 150)")
     parser.add_argument("--warehouse-url", help="postgresql://... : run on a fresh PostgreSQL database instead")
+    parser.add_argument("--duckdb-memory-limit", metavar="SIZE",
+                        help="DuckDB's memory_limit for the warehouse, dbt and the linkage (e.g. 4GB; default 80%% of RAM)")
     parser.add_argument("--pg-database", help="name of that database (default: the URL's, else cs_bench)")
     parser.add_argument("--incremental", action="store_true",
                         help="hold back the latest health delivery, then time the run it starts")
@@ -215,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["CS_PIPELINE_WAREHOUSE_URL"] = warehouse_url
     else:
         warehouse_url = f"duckdb:///{data_dir / 'warehouse.duckdb'}"
+        if args.duckdb_memory_limit:
+            warehouse_url += f"?memory_limit={args.duckdb_memory_limit}"
+            os.environ["CS_PIPELINE_WAREHOUSE_URL"] = warehouse_url
         for path in data_dir.glob("warehouse.duckdb*"):
             path.unlink()
     shutil.rmtree(data_dir / "output", ignore_errors=True)
@@ -234,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--reuse: {demo_dir()} holds scale {found['scale']} seed {found['seed']}, "
                          f"not scale {args.scale:g} seed {args.seed}")
     t0 = time.time()
-    manifest = demo.generate_sources(args.scale, args.seed, regenerate=not reuse)
+    manifest = demo.generate_sources(args.scale, args.seed, regenerate=not reuse, workers=args.workers)
     generate = None if reuse else {"wall_s": time.time() - t0, "peak_rss_mb": sampler.peak([(t0, time.time())]) / 2**20}
     os.environ["CS_PIPELINE_AS_AT"] = manifest["as_at"]
     os.chdir(PROJECT_ROOT)

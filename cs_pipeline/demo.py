@@ -50,13 +50,13 @@ def ensure_dagster_home() -> Path:
     return home
 
 
-def generate_sources(scale: float, seed: int, regenerate: bool) -> dict:
+def generate_sources(scale: float, seed: int, regenerate: bool, workers: int = 1) -> dict:
     from cs_pipeline.synthetic import generate
 
     manifest_path = demo_dir() / "ground_truth" / "manifest.json"
     if regenerate or not manifest_path.exists():
         started = time.perf_counter()
-        generate(demo_dir(), scale=scale, seed=seed)
+        generate(demo_dir(), scale=scale, seed=seed, workers=workers)
         print(f"generated synthetic council (scale {scale}, seed {seed}) in {time.perf_counter() - started:.1f} s")
     return json.loads(manifest_path.read_text())
 

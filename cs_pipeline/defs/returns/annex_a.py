@@ -28,7 +28,7 @@ def annex_a_workbook(context: dg.AssetExecutionContext, pipeline: PipelineSettin
     start, end = settings.annex_a_window
     path, rows = write_annex_a(pipeline.warehouse(), settings.output_dir, end)
     context.log.info(f"Annex A {start} to {end}: " + ", ".join(f"list {n} {count}" for n, count in rows.items()))
-    lineage = write_return_lineage(pipeline.warehouse(), [key.path[-1] for key in LIST_KEYS], context.run_id, None)
+    lineage = write_return_lineage(pipeline.warehouse(), [key.path[-1] for key in LIST_KEYS], context.run.run_id, None)
     context.log.info(f"lineage of the Annex A lists: {lineage} (output row, source row) pairs in ops.lineage")
     return dg.MaterializeResult(metadata={
         "window_start": start.isoformat(), "window_end": end.isoformat(), "lineage_rows": lineage,

@@ -28,7 +28,7 @@ def cin_census_file(context: dg.AssetExecutionContext, pipeline: PipelineSetting
     path, children = write_census_file(pipeline.warehouse(), year, settings.la_code, settings.as_at,
                                        settings.output_dir)
     context.log.info(f"CIN census {year}: {children} children")
-    lineage = write_return_lineage(pipeline.warehouse(), [k.path[-1] for k in TABLE_KEYS.values()], context.run_id,
+    lineage = write_return_lineage(pipeline.warehouse(), [k.path[-1] for k in TABLE_KEYS.values()], context.run.run_id,
                                    str(year))
     context.log.info(f"lineage of the CIN census tables: {lineage} (output row, source row) pairs in ops.lineage")
     return dg.MaterializeResult(metadata={"collection_year": str(year), "children": children, "lineage_rows": lineage,

@@ -35,7 +35,7 @@ def ssda903_files(context: dg.AssetExecutionContext, pipeline: PipelineSettings)
     year = settings.collection_year
     written = write_upload_files(pipeline.warehouse(), year, settings.output_dir)
     context.log.info(f"SSDA903 {year}: {sum(written.values())} rows in {len(written)} files")
-    lineage = write_return_lineage(pipeline.warehouse(), [k.path[-1] for k in TABLE_KEYS.values()], context.run_id,
+    lineage = write_return_lineage(pipeline.warehouse(), [k.path[-1] for k in TABLE_KEYS.values()], context.run.run_id,
                                    str(year))
     context.log.info(f"lineage of the SSDA903 tables: {lineage} (output row, source row) pairs in ops.lineage")
     return dg.MaterializeResult(
