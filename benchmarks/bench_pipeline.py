@@ -195,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="processes generating the sources (the same sources, sooner: 2 at scale 150)")
     parser.add_argument("--warehouse-url", help="postgresql://... : run on a fresh PostgreSQL database instead")
     parser.add_argument("--duckdb-memory-limit", metavar="SIZE",
-                        help="DuckDB's memory_limit for the warehouse, dbt and the linkage (e.g. 4GB; default 80%% of RAM)")
+                        help="DuckDB's memory_limit for the warehouse, dbt and the linkage "
+                             "(e.g. 4GB; default 80%% of RAM)")
     parser.add_argument("--pg-database", help="name of that database (default: the URL's, else cs_bench)")
     parser.add_argument("--incremental", action="store_true",
                         help="hold back the latest health delivery, then time the run it starts")

@@ -1,9 +1,10 @@
 {#- The window of Ofsted's Annex A lists (models/returns/annex_a/). From vars annex_a_start / annex_a_end, else
     CS_PIPELINE_DBT_ANNEX_A_START / _END, which the pipeline sets from cs_pipeline.config.Settings.annex_a_window
-    (macros/run_dates.sql); when empty: the end is the as-at date and the start is the day after the same date six months before the end (calendar
-    months, clamped at month end), as Settings.annex_a_window: end 2026-03-31 -> start 2025-10-01, end 2026-06-30 ->
-    start 2025-12-31. annex_a_window_bounds() returns {'start': 'YYYY-MM-DD', 'end': 'YYYY-MM-DD'} (text);
-    annex_a_window_start() and annex_a_window_end() give them as SQL date literals. -#}
+    (macros/run_dates.sql); when empty: the end is the as-at date and the start is the day after the same date six
+    months before the end (calendar months, clamped at month end), as Settings.annex_a_window: end 2026-03-31 ->
+    start 2025-10-01, end 2026-06-30 -> start 2025-12-31. annex_a_window_bounds() returns
+    {'start': 'YYYY-MM-DD', 'end': 'YYYY-MM-DD'} (text); annex_a_window_start() and annex_a_window_end() give them as
+    SQL date literals. -#}
 {% macro annex_a_window_bounds() -%}
     {%- set end_text = run_date_setting('annex_a_end', 'CS_PIPELINE_DBT_ANNEX_A_END') -%}
     {%- if end_text == '' -%}{%- set end_text = as_at_text() -%}{%- endif -%}
