@@ -440,7 +440,7 @@ LITERAL_REVIEWED: dict[tuple[str, str], str] = {
     ("publish/exports.py", "target"): "the export's file path (COPY ... TO takes no parameter), quotes doubled",
     ("publish/report.py", "m.code"): "a measure's code, constants",
     ("publish/report.py", "t"): "a raw table name from the warehouse's catalogue of our own tables",
-    ("returns/rules.py", "rule.code"): "a DfE rule's code from the package's rule set",
+    ("returns/rules.py", "code"): "a DfE rule's code from the package's rule set",
     ("returns/rules.py", "t"): _RETURN_SPEC,
     ("returns/cin/rule_tables.py", "year"): "a CollectionYear (YYYY-YY, parsed)",
     ("returns/cin/xml_message.py", "year"): "a CollectionYear (YYYY-YY, parsed)",
