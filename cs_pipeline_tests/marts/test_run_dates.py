@@ -3,29 +3,20 @@ day must keep dbt's partial parse (a whole parse costs 4 to 5 s every night) and
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import tempfile
-from pathlib import Path
 
 import pytest
 
 from cs_pipeline.config import Settings
 from cs_pipeline_tests.marts.children import build_council
-from cs_pipeline_tests.marts.warehouse_fixture import load_warehouse, run_dbt
+from cs_pipeline_tests.marts.warehouse_fixture import dbt_work_folder, load_warehouse, run_dbt
 
 MODELS = {"cla_snapshot": "marts", "cin_assessments": "returns", "annex_a_list_1": "returns/annex_a"}
 WORK = "run_dates"
 
 
-def _work_folder() -> Path:
-    """Where run_dbt keeps this test's dbt state (target/, logs/)."""
-    return (Path(tempfile.gettempdir()) / "cs_pipeline_marts_dbt" / "duckdb"
-            / os.environ.get("PYTEST_XDIST_WORKER", "single") / WORK)
-
-
 def _compiled(model: str) -> str:
-    return (_work_folder() / "target" / "compiled" / "cs_pipeline" / "models" / MODELS[model]
+    return (dbt_work_folder("duckdb", WORK) / "target" / "compiled" / "cs_pipeline" / "models" / MODELS[model]
             / f"{model}.sql").read_text()
 
 
@@ -40,7 +31,7 @@ def warehouse_url(tmp_path_factory) -> str:
     url = f"duckdb:///{tmp_path_factory.mktemp('run_dates') / 'warehouse.duckdb'}"
     council = build_council()
     load_warehouse(url, council.tables, council.links)
-    shutil.rmtree(_work_folder(), ignore_errors=True)   # the first compile parses from nothing
+    shutil.rmtree(dbt_work_folder("duckdb", WORK), ignore_errors=True)   # the first compile parses from nothing
     return url
 
 

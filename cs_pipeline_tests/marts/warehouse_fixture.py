@@ -106,6 +106,13 @@ def load_warehouse(
         wh.replace_table("linkage", table, [_text_frame(links.get(table, []), columns)], {c: "TEXT" for c in columns})
 
 
+def dbt_work_folder(target: str, work: str) -> Path:
+    """Where run_dbt keeps compiled state and logs (target/, logs/): outside the project, one folder per engine
+    (dbt target), xdist worker and warehouse, so builds never share them."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "single")
+    return Path(tempfile.gettempdir()) / "cs_pipeline_marts_dbt" / target / worker / work
+
+
 def run_dbt(url: str, as_at: dt.date, *args: str, work: str = "main") -> subprocess.CompletedProcess:
     """`dbt build` (or the given command) against the warehouse at url, as the pipeline runs it.
 
@@ -115,10 +122,7 @@ def run_dbt(url: str, as_at: dt.date, *args: str, work: str = "main") -> subproc
     env = {**os.environ, **dbt_env(settings)}
     dbt = Path(sys.executable).parent / "dbt"
     command = [str(dbt) if dbt.exists() else "dbt", *(args or ("build",)), "--profiles-dir", "."]
-    # compiled state and logs outside the project, one folder per engine, xdist worker and warehouse, so builds
-    # never share them
-    folder = (Path(tempfile.gettempdir()) / "cs_pipeline_marts_dbt" / dbt_env(settings)["CS_PIPELINE_DBT_TARGET"]
-              / os.environ.get("PYTEST_XDIST_WORKER", "single") / work)
+    folder = dbt_work_folder(env["CS_PIPELINE_DBT_TARGET"], work)
     command += ["--target-path", str(folder / "target"), "--log-path", str(folder / "logs")]
     return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
 

@@ -10,7 +10,6 @@
         {%- set as_at = modules.datetime.date.fromisoformat(as_at_text()) -%}
         {%- set start_year = as_at.year - 1 if as_at >= modules.datetime.date(as_at.year, 3, 31) else as_at.year - 2 -%}
     {%- else -%}
-        {%- set text = text | string | trim -%}
         {%- set parts = text.split('-') -%}
         {%- if parts | length != 2 or parts[0] | length != 4 or parts[1] | length != 2
             or not parts[0].isdigit() or not parts[1].isdigit()
